@@ -1,3 +1,12 @@
 #![no_main]
-// placeholder: filled in by the codec work
-libfuzzer_sys::fuzz_target!(|_data: &[u8]| {});
+//! PIDF parsing (RFC 3863/4479/4480) on arbitrary bytes: must return Ok or a typed error, never
+//! panic, and whatever parses must be interpretable.
+use smartchat_pidf::{interpret, parse_pidf, Status};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(doc) = parse_pidf(data) {
+        let _ = interpret(&doc);
+        let _ = Status::from_document(&doc);
+        let _ = doc.activities().count();
+    }
+});

@@ -1,0 +1,268 @@
+//! Server configuration: one TOML file, every key optional, command-line flags on top.
+//!
+//! Why a file *and* flags: operators keep a reviewed file per node, tests and benchmarks
+//! override one or two values per run. The precedence is fixed: built-in default < file < flag.
+//! `smartchat.example.toml` at the repository root documents every key with its default.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Everything `smartchat serve` needs to start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub sip: SipConfig,
+    pub http: HttpConfig,
+    pub presence: PresenceConfig,
+    pub subscribers: SubscribersConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Number of shards (one glommio executor each). 0 = one per online CPU.
+    pub shards: usize,
+    /// Pin each shard to its own CPU (off when there are more shards than CPUs).
+    pub pin: bool,
+    /// Where each shard keeps its subscriber snapshot and log (`DIR/shard-N/`).
+    pub data_dir: PathBuf,
+    /// Capacity of each shard-to-shard ring, in messages. A full ring is back-pressure.
+    pub ring_capacity: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SipConfig {
+    /// UDP and TCP listen address (same port for both, as RFC 3261 §18 expects).
+    pub listen: SocketAddr,
+    /// The domain this node serves; also the digest realm.
+    pub domain: String,
+    /// Digest authentication (RFC 3261 §22, RFC 8760) for REGISTER and for requests from local users.
+    pub auth: bool,
+    /// Offer the SHA-256 challenge before the MD5 one (RFC 8760). Off by default because many
+    /// deployed UAs answer only the first challenge and know only MD5.
+    pub digest_prefer_sha256: bool,
+    /// Nonce lifetime in seconds; an older nonce gets 401 with `stale=true`.
+    pub nonce_lifetime_secs: u64,
+    /// Largest SIP message accepted on any transport, in bytes.
+    pub max_message_size: usize,
+    /// Largest MESSAGE body accepted over UDP (RFC 3428 §8: 1300 bytes); beyond it, 513.
+    pub udp_message_body_limit: usize,
+    /// Largest MESSAGE body accepted over TCP.
+    pub tcp_message_body_limit: usize,
+    /// REGISTER/SUBSCRIBE/PUBLISH expiry bounds in seconds (423 below min).
+    pub min_expires: u32,
+    pub max_expires: u32,
+    pub default_expires: u32,
+    /// Most TCP connections per shard.
+    pub max_tcp_connections: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Admin and metrics listener (`/metrics`, `/subscribers`). Served by shard 0.
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PresenceConfig {
+    /// At most one NOTIFY per watcher dialog per this many milliseconds; the final state is
+    /// always sent when the window closes (RFC 3856 §6.10). 0 disables the limit.
+    pub min_notify_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubscribersConfig {
+    /// A CSV (`aor,msisdn,service,password,buddies`) imported at start-up, on top of what is stored.
+    pub import: Option<PathBuf>,
+    /// Load the built-in demo subscriber set when the store is empty and nothing is imported.
+    pub demo: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            shards: 0,
+            pin: true,
+            data_dir: PathBuf::from("smartchat-data"),
+            ring_capacity: 4096,
+        }
+    }
+}
+
+impl Default for SipConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 5060)),
+            domain: "example.com".to_owned(),
+            auth: true,
+            digest_prefer_sha256: false,
+            nonce_lifetime_secs: 300,
+            max_message_size: 65_535,
+            udp_message_body_limit: 1300,
+            tcp_message_body_limit: 64 * 1024,
+            min_expires: 60,
+            max_expires: 7200,
+            default_expires: 3600,
+            max_tcp_connections: 10_000,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
+}
+
+impl Default for PresenceConfig {
+    fn default() -> Self {
+        Self {
+            min_notify_interval_ms: 1000,
+        }
+    }
+}
+
+impl Default for SubscribersConfig {
+    fn default() -> Self {
+        Self {
+            import: None,
+            demo: true,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            sip: SipConfig::default(),
+            http: HttpConfig::default(),
+            presence: PresenceConfig::default(),
+            subscribers: SubscribersConfig::default(),
+        }
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads a TOML file; missing keys take their defaults, unknown keys are an error.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|e| match e {
+            ConfigError::Parse { source, .. } => ConfigError::Parse {
+                path: path.to_owned(),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses TOML text (for tests and the example config).
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: PathBuf::new(),
+            source: Box::new(source),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks cross-field rules that serde cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let sip = &self.sip;
+        if sip.min_expires > sip.max_expires {
+            return Err(ConfigError::Invalid(
+                "sip.min_expires must not exceed sip.max_expires".into(),
+            ));
+        }
+        if !(sip.min_expires..=sip.max_expires).contains(&sip.default_expires) {
+            return Err(ConfigError::Invalid(
+                "sip.default_expires must lie within [min_expires, max_expires]".into(),
+            ));
+        }
+        if self.server.ring_capacity == 0 {
+            return Err(ConfigError::Invalid(
+                "server.ring_capacity must be > 0".into(),
+            ));
+        }
+        if sip.max_message_size < 512 {
+            return Err(ConfigError::Invalid(
+                "sip.max_message_size must be at least 512".into(),
+            ));
+        }
+        if sip.domain.is_empty() {
+            return Err(ConfigError::Invalid("sip.domain must not be empty".into()));
+        }
+        Ok(())
+    }
+
+    /// The shard count to start: the configured one, or one per online CPU.
+    pub fn effective_shards(&self) -> usize {
+        if self.server.shards > 0 {
+            self.server.shards
+        } else {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_and_matches_defaults() {
+        let text = include_str!("../smartchat.example.toml");
+        let parsed = Config::from_toml(text).expect("example config parses");
+        let default = Config::default();
+        assert_eq!(parsed.sip.listen, default.sip.listen);
+        assert_eq!(parsed.sip.auth, default.sip.auth);
+        assert_eq!(parsed.http.listen, default.http.listen);
+        assert_eq!(parsed.server.ring_capacity, default.server.ring_capacity);
+        assert_eq!(
+            parsed.presence.min_notify_interval_ms,
+            default.presence.min_notify_interval_ms
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        let err = Config::from_toml("[sip]\nlisten_typo = \"x\"\n").unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
+    }
+
+    #[test]
+    fn inconsistent_expiry_bounds_are_rejected() {
+        let err = Config::from_toml("[sip]\nmin_expires = 100\nmax_expires = 50\n").unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid(_)), "{err}");
+    }
+}

@@ -1,0 +1,167 @@
+//! The glommio runtime: one pinned executor per shard, the only layer that knows sockets,
+//! io_uring, clocks and threads.
+//!
+//! Why thread-per-core: a shard owns its subscribers outright (profile, contacts, watchers,
+//! transactions), so the hot path takes no lock and touches no shared cache line. Shards speak
+//! only through glommio's channel mesh — bounded single-producer/single-consumer rings, one per
+//! ordered pair of shards. A full ring is back-pressure the caller sees (503 + Retry-After),
+//! never a silent drop.
+//!
+//! The SIP port is bound once per shard with SO_REUSEPORT (glommio sets it), so the kernel
+//! spreads UDP flows and TCP connections over the shards; a request that lands on the wrong
+//! shard hops once through the mesh to its owner.
+
+mod admin;
+mod conn;
+mod shard;
+
+use crate::config::Config;
+use crate::metrics::ShardCounters;
+use crate::service::io::ShardMsg;
+use crate::store;
+use glommio::channels::channel_mesh::{Full, MeshBuilder};
+use glommio::{LocalExecutorBuilder, Placement};
+use smartchat_core::ShardMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Why the node could not start or stopped abnormally.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("subscriber store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot start shard {shard}: {source}")]
+    Spawn {
+        shard: usize,
+        source: glommio::GlommioError<()>,
+    },
+    #[error("shard {0} panicked")]
+    ShardPanicked(usize),
+    #[error("shard {shard} failed: {reason}")]
+    ShardFailed { shard: usize, reason: String },
+    #[error("cannot install signal handler: {0}")]
+    Signal(std::io::Error),
+}
+
+/// What every shard is handed at start-up (all of it `Send`; each shard builds its own state).
+pub(crate) struct ShardContext {
+    pub id: usize,
+    pub config: Arc<Config>,
+    pub map: ShardMap,
+    pub mesh: MeshBuilder<ShardMsg, Full>,
+    pub subscribers: Vec<smartchat_core::Subscriber>,
+    pub counters: Arc<[ShardCounters]>,
+    pub shutdown: Arc<AtomicBool>,
+    pub started: Instant,
+    /// Node-wide secret for stateless digest nonces.
+    pub secret: [u8; 32],
+}
+
+/// Starts every shard and blocks until SIGTERM/SIGINT, then shuts down gracefully.
+pub fn run(config: Config) -> Result<(), RuntimeError> {
+    let shard_count = config.effective_shards();
+    let shard_count_u16 = u16::try_from(shard_count).map_err(|_| RuntimeError::ShardFailed {
+        shard: 0,
+        reason: "too many shards".into(),
+    })?;
+    let map = ShardMap::new(1, shard_count_u16).map_err(|e| RuntimeError::ShardFailed {
+        shard: 0,
+        reason: e.to_string(),
+    })?;
+    let per_shard = store::load_for_start(&config, &map)?;
+    let total: usize = per_shard.iter().map(Vec::len).sum();
+    tracing::info!(
+        shards = shard_count,
+        subscribers = total,
+        sip = %config.sip.listen,
+        http = %config.http.listen,
+        auth = config.sip.auth,
+        "smartchat starting"
+    );
+
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&shutdown)).map_err(RuntimeError::Signal)?;
+    }
+
+    let config = Arc::new(config);
+    let counters: Arc<[ShardCounters]> =
+        (0..shard_count).map(|_| ShardCounters::default()).collect();
+    let mesh = MeshBuilder::<ShardMsg, Full>::full(shard_count, config.server.ring_capacity);
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let pin = config.server.pin && shard_count <= cpus;
+    let started = Instant::now();
+    let secret = node_secret();
+
+    let mut handles = Vec::with_capacity(shard_count);
+    for (id, subscribers) in per_shard.into_iter().enumerate() {
+        let ctx = ShardContext {
+            id,
+            config: Arc::clone(&config),
+            map: map.clone(),
+            mesh: mesh.clone(),
+            subscribers,
+            counters: Arc::clone(&counters),
+            shutdown: Arc::clone(&shutdown),
+            started,
+            secret,
+        };
+        let placement = if pin {
+            Placement::Fixed(id)
+        } else {
+            Placement::Unbound
+        };
+        let handle = LocalExecutorBuilder::new(placement)
+            .name(&format!("shard-{id}"))
+            .spawn(move || shard::run_shard(ctx))
+            .map_err(|e| RuntimeError::Spawn {
+                shard: id,
+                source: strip_glommio_error(e),
+            })?;
+        handles.push(handle);
+    }
+
+    let mut first_error = None;
+    for (id, handle) in handles.into_iter().enumerate() {
+        let outcome = match handle.join() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(reason)) => Err(RuntimeError::ShardFailed { shard: id, reason }),
+            Err(_) => Err(RuntimeError::ShardPanicked(id)),
+        };
+        if let Err(e) = outcome {
+            tracing::error!(shard = id, error = %e, "shard stopped with an error");
+            // One shard failing stops the node: a partial node would silently lose a range.
+            shutdown.store(true, Ordering::SeqCst);
+            first_error.get_or_insert(e);
+        }
+    }
+    tracing::info!("smartchat stopped");
+    first_error.map_or(Ok(()), Err)
+}
+
+fn strip_glommio_error<T>(e: glommio::GlommioError<T>) -> glommio::GlommioError<()> {
+    match e {
+        glommio::GlommioError::IoError(io) => glommio::GlommioError::IoError(io),
+        other => glommio::GlommioError::IoError(std::io::Error::other(other.to_string())),
+    }
+}
+
+/// 32 random bytes from the kernel for this run's nonce secret.
+fn node_secret() -> [u8; 32] {
+    let mut secret = [0u8; 32];
+    let filled = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut secret));
+    if filled.is_err() {
+        // No entropy device: fall back to time and pid; nonces stay unforgeable only as far
+        // as this is unpredictable, which is logged.
+        tracing::warn!("/dev/urandom unavailable; nonce secret derived from time and pid");
+        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+        for (i, b) in seed.bytes().enumerate() {
+            secret[i % 32] ^= b;
+        }
+    }
+    secret
+}

@@ -1,0 +1,281 @@
+//! One shard's event loop: UDP receive, TCP accept, mesh receive and a timer, all feeding the
+//! one [`ShardService`] this shard owns, and one executor of its outputs.
+//!
+//! The service is behind `Rc<RefCell<…>>` because several glommio tasks on the *same* thread feed
+//! it; a borrow never lives across an `.await`, so the `RefCell` can never be found borrowed.
+
+use super::conn::Connections;
+use super::ShardContext;
+use crate::metrics::ShardCounters;
+use crate::service::io::{AdminOp, AdminReply, Destination, Outputs, ShardMsg};
+use crate::service::ShardService;
+use futures_channel::oneshot;
+use glommio::channels::channel_mesh::Senders;
+use glommio::net::{TcpListener, UdpSocket};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// How often the timer task wakes to run expiries and retransmissions.
+const TICK: Duration = Duration::from_millis(10);
+/// Largest UDP datagram read (the SIP size bound is checked by the codec on top).
+const UDP_BUFFER: usize = 65_536;
+
+/// Everything a task on this shard needs, shared by `Rc` (never across threads).
+pub(crate) struct ShardRuntime {
+    pub id: usize,
+    pub service: RefCell<ShardService>,
+    pub udp: UdpSocket,
+    pub senders: Senders<ShardMsg>,
+    pub conns: Connections,
+    pub counters: Arc<[ShardCounters]>,
+    pub started: Instant,
+    /// This shard's subscriber store directory.
+    pub store_dir: PathBuf,
+    /// Admin calls waiting for another shard's answer, by token.
+    pending_admin: RefCell<HashMap<u64, oneshot::Sender<AdminReply>>>,
+    admin_token: Cell<u64>,
+}
+
+impl ShardRuntime {
+    /// Milliseconds since the node started: the service's monotonic clock.
+    pub fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    pub fn counters(&self) -> &ShardCounters {
+        &self.counters[self.id]
+    }
+
+    /// Runs an admin operation on `shard` and waits for its answer.
+    pub async fn admin_call(self: &Rc<Self>, shard: usize, op: AdminOp) -> AdminReply {
+        if shard == self.id {
+            let (reply, out) = self.service.borrow_mut().admin(op, self.now_ms());
+            let failed = self.persist(&out).err();
+            self.execute(out).await;
+            return failed.map_or(reply, AdminReply::Failed);
+        }
+        let token = self.admin_token.get().wrapping_add(1);
+        self.admin_token.set(token);
+        let (tx, rx) = oneshot::channel();
+        self.pending_admin.borrow_mut().insert(token, tx);
+        self.forward(
+            shard,
+            ShardMsg::Admin {
+                op,
+                reply_shard: self.id,
+                token,
+            },
+        )
+        .await;
+        rx.await
+            .unwrap_or_else(|_| AdminReply::Failed("shard stopped".to_owned()))
+    }
+
+    /// Makes the outputs' store records durable (one fdatasync for the batch).
+    fn persist(&self, outputs: &Outputs) -> Result<(), String> {
+        if outputs.persist.is_empty() {
+            return Ok(());
+        }
+        crate::store::append(&self.store_dir, &outputs.persist).map_err(|e| {
+            tracing::error!(shard = self.id, error = %e, "cannot persist subscriber change");
+            format!("store: {e}")
+        })
+    }
+
+    /// Sends what one service call produced. Never holds the service borrow.
+    /// Store records are made durable first; if that fails, admin replies turn into failures.
+    pub async fn execute(self: &Rc<Self>, mut outputs: Outputs) {
+        if let Err(why) = self.persist(&outputs) {
+            for (_, msg) in &mut outputs.to_shards {
+                if let ShardMsg::AdminReply { reply, .. } = msg {
+                    *reply = AdminReply::Failed(why.clone());
+                }
+            }
+        }
+        for transmit in outputs.transmits {
+            match transmit.destination {
+                Destination::Udp(addr) => self.send_udp(&transmit.bytes, addr).await,
+                Destination::Tcp(conn) if conn.shard == self.id => {
+                    self.conns.send(conn, transmit.bytes);
+                }
+                Destination::Tcp(conn) => {
+                    self.forward(
+                        conn.shard,
+                        ShardMsg::ConnSend {
+                            conn,
+                            bytes: transmit.bytes,
+                        },
+                    )
+                    .await;
+                }
+                Destination::TcpTo(addr) => {
+                    Connections::send_to_addr(self, addr, transmit.bytes).await;
+                }
+            }
+        }
+        for (shard, msg) in outputs.to_shards {
+            self.forward(shard, msg).await;
+        }
+    }
+
+    async fn send_udp(&self, bytes: &[u8], addr: SocketAddr) {
+        if let Err(e) = self.udp.send_to(bytes, addr).await {
+            tracing::warn!(shard = self.id, %addr, error = %e, "UDP send failed");
+            self.counters().send_errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Puts a message on another shard's ring. A SIP request meeting a full ring is answered
+    /// 503 + Retry-After by the service (back-pressure the sender sees); everything else waits
+    /// for room, which bounds this task's progress rather than dropping anything.
+    async fn forward(self: &Rc<Self>, shard: usize, msg: ShardMsg) {
+        let counters = &self.counters[shard];
+        match self.senders.try_send_to(shard, msg) {
+            Ok(()) => {
+                counters.ring_enqueued.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(err) => {
+                let msg = match err {
+                    glommio::GlommioError::WouldBlock(glommio::ResourceType::Channel(msg)) => msg,
+                    other => {
+                        tracing::error!(shard = self.id, to = shard, error = %other, "ring send failed");
+                        return;
+                    }
+                };
+                self.counters().ring_full.fetch_add(1, Ordering::Relaxed);
+                if let ShardMsg::SipRequest { bytes, reply, .. } = msg {
+                    let out = self
+                        .service
+                        .borrow_mut()
+                        .overloaded(&bytes, &reply, self.now_ms());
+                    Box::pin(self.execute(out)).await;
+                } else if self.senders.send_to(shard, msg).await.is_ok() {
+                    counters.ring_enqueued.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+}
+
+/// A shard's main future: binds, spawns its tasks, returns on shutdown.
+pub(crate) async fn run_shard(ctx: ShardContext) -> Result<(), String> {
+    let (senders, mut receivers) = ctx
+        .mesh
+        .join()
+        .await
+        .map_err(|e| format!("cannot join the shard mesh: {e}"))?;
+    let udp = UdpSocket::bind(ctx.config.sip.listen)
+        .map_err(|e| format!("bind UDP {}: {e}", ctx.config.sip.listen))?;
+    let tcp = TcpListener::bind(ctx.config.sip.listen)
+        .map_err(|e| format!("bind TCP {}: {e}", ctx.config.sip.listen))?;
+    let wall_clock = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    };
+    let service = ShardService::new(
+        ctx.id,
+        ctx.map.clone(),
+        &ctx.config,
+        ctx.subscribers,
+        ctx.secret,
+        wall_clock(),
+        Arc::clone(&ctx.counters),
+    );
+    let rt = Rc::new(ShardRuntime {
+        id: ctx.id,
+        service: RefCell::new(service),
+        udp,
+        senders,
+        conns: Connections::new(ctx.id, ctx.config.sip.max_tcp_connections),
+        counters: Arc::clone(&ctx.counters),
+        started: ctx.started,
+        store_dir: crate::store::shard_dir(&ctx.config.server.data_dir, ctx.id),
+        pending_admin: RefCell::new(HashMap::new()),
+        admin_token: Cell::new(0),
+    });
+    tracing::info!(shard = ctx.id, "shard serving");
+
+    let mut tasks = Vec::new();
+    tasks.push(glommio::spawn_local(udp_loop(Rc::clone(&rt))));
+    tasks.push(glommio::spawn_local(super::conn::accept_loop(
+        Rc::clone(&rt),
+        tcp,
+        ctx.config.sip.max_message_size,
+    )));
+    for (_, stream) in receivers.streams() {
+        let rt = Rc::clone(&rt);
+        tasks.push(glommio::spawn_local(async move {
+            while let Some(msg) = stream.recv().await {
+                rt.counters().ring_dequeued.fetch_add(1, Ordering::Relaxed);
+                match msg {
+                    ShardMsg::AdminReply { token, reply } => {
+                        if let Some(waiter) = rt.pending_admin.borrow_mut().remove(&token) {
+                            let _ = waiter.send(reply);
+                        }
+                    }
+                    ShardMsg::ConnSend { conn, bytes } => {
+                        rt.conns.send(conn, bytes);
+                    }
+                    msg => {
+                        let out = rt.service.borrow_mut().on_shard_msg(msg, rt.now_ms());
+                        rt.execute(out).await;
+                    }
+                }
+            }
+        }));
+    }
+    if ctx.id == 0 {
+        let listener = TcpListener::bind(ctx.config.http.listen)
+            .map_err(|e| format!("bind HTTP {}: {e}", ctx.config.http.listen))?;
+        tasks.push(glommio::spawn_local(super::admin::serve(
+            Rc::clone(&rt),
+            listener,
+        )));
+    }
+
+    // The timer task doubles as the shutdown watcher.
+    loop {
+        glommio::timer::sleep(TICK).await;
+        let now = rt.now_ms();
+        let out = rt.service.borrow_mut().on_timer(now);
+        rt.execute(out).await;
+        if ctx.shutdown.load(Ordering::Relaxed) {
+            break;
+        }
+    }
+    tracing::info!(shard = ctx.id, "shard shutting down");
+    let out = rt.service.borrow_mut().shutdown(rt.now_ms());
+    rt.execute(out).await;
+    rt.senders.close();
+    for task in tasks {
+        task.cancel().await;
+    }
+    Ok(())
+}
+
+async fn udp_loop(rt: Rc<ShardRuntime>) {
+    let mut buf = vec![0u8; UDP_BUFFER];
+    loop {
+        let (len, peer) = match rt.udp.recv_from(&mut buf).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(shard = rt.id, error = %e, "UDP receive failed");
+                glommio::timer::sleep(Duration::from_millis(1)).await;
+                continue;
+            }
+        };
+        let Some(datagram) = buf.get(..len) else {
+            continue;
+        };
+        let out = rt.service.borrow_mut().on_udp(peer, datagram, rt.now_ms());
+        rt.execute(out).await;
+    }
+}

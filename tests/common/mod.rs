@@ -1,0 +1,231 @@
+//! Harness for end-to-end tests: start the real `smartchat` binary on free loopback ports with
+//! its own data directory, and run real peers (sipp) against it, every step bounded in time.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A port free on both UDP and TCP on 127.0.0.1 (SIP uses both on one port).
+pub fn free_port() -> u16 {
+    for _ in 0..200 {
+        let udp = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+        let port = udp.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port");
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn scenario(name: &str) -> String {
+    repo_root()
+        .join("tests/sip")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// A running smartchat node, stopped (SIGTERM, then kill) when dropped.
+pub struct Server {
+    pub child: Child,
+    pub sip_port: u16,
+    pub http_port: u16,
+    pub data: PathBuf,
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// Starts `smartchat serve` with the given extra flags and waits until /health answers.
+    pub fn start(name: &str, extra: &[&str]) -> Server {
+        let sip_port = free_port();
+        let http_port = free_port();
+        let data =
+            std::env::temp_dir().join(format!("smartchat-e2e-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data).unwrap();
+        let log = data.join("server.log");
+        Self::start_on(name, extra, sip_port, http_port, data, log)
+    }
+
+    pub fn start_on(
+        name: &str,
+        extra: &[&str],
+        sip_port: u16,
+        http_port: u16,
+        data: PathBuf,
+        log: PathBuf,
+    ) -> Server {
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        let sip = format!("127.0.0.1:{sip_port}");
+        let http = format!("127.0.0.1:{http_port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_smartchat"))
+            .args(["serve", "--sip", &sip, "--http", &http, "--data"])
+            .arg(data.join("store"))
+            .args(extra)
+            .env("SMARTCHAT_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{name}: cannot start smartchat: {e}"));
+        let server = Server {
+            child,
+            sip_port,
+            http_port,
+            data,
+            log,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok((200, _)) = server.http("GET", "/health", "") {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "{name}: server did not come up; log:\n{}",
+            server.log_text()
+        );
+    }
+
+    pub fn sip_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.sip_port)
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// One HTTP/1.1 request to the admin endpoint: (status, body).
+    pub fn http(&self, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+        http(self.http_port, method, path, body)
+    }
+
+    /// Stops the node with SIGTERM and waits (bounded) for a clean exit; returns the status.
+    pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
+        unsafe_kill(self.child.id(), 15);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.stop();
+        }
+    }
+}
+
+fn unsafe_kill(pid: u32, signal: i32) {
+    let _ = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status();
+}
+
+pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// Runs sipp in the foreground, bounded: `-nostdin -timeout T -timeout_error`.
+pub fn sipp(args: &[&str], timeout_secs: u32) -> Output {
+    sipp_command(args, timeout_secs)
+        .output()
+        .expect("sipp is installed (apt-get install sip-tester)")
+}
+
+pub fn sipp_command(args: &[&str], timeout_secs: u32) -> Command {
+    let mut cmd = Command::new("sipp");
+    cmd.args(args)
+        .args([
+            "-nostdin",
+            "-timeout",
+            &format!("{timeout_secs}s"),
+            "-timeout_error",
+        ])
+        .args(["-max_socket", "100", "-i", "127.0.0.1"])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Asserts sipp passed, with its output (and the server log) when it did not.
+pub fn assert_sipp_ok(what: &str, output: &Output, server: &Server) {
+    assert!(
+        output.status.success(),
+        "{what}: sipp failed ({:?})\nstdout:\n{}\nstderr:\n{}\nserver log:\n{}",
+        output.status,
+        tail(&String::from_utf8_lossy(&output.stdout), 3000),
+        tail(&String::from_utf8_lossy(&output.stderr), 3000),
+        tail(&server.log_text(), 4000)
+    );
+}
+
+pub fn tail(s: &str, n: usize) -> &str {
+    let start = s.len().saturating_sub(n);
+    let mut start = start;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+/// Waits for a background sipp to finish, bounded; kills it on timeout.
+pub fn wait_child(mut child: Child, timeout: Duration) -> Output {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    child.wait_with_output().unwrap()
+}
+
+pub fn csv(name: &str) -> String {
+    scenario(name)
+}
+
+pub fn path_str(p: &Path) -> String {
+    p.display().to_string()
+}
