@@ -170,15 +170,20 @@ async fn route(rt: &Rc<ShardRuntime>, req: &Request) -> (&'static str, &'static 
             let aor = percent_decode(&p["/presence/".len()..]);
             let owner = rt.service.borrow().owner_of(&aor);
             match rt.admin_call(owner, AdminOp::Presence(aor)).await {
-                AdminReply::Presence { status, contacts } => {
+                AdminReply::Presence {
+                    status,
+                    contacts,
+                    watchers,
+                } => {
                     let contacts: Vec<String> = contacts
                         .iter()
                         .map(|c| format!("\"{}\"", json_escape(c)))
                         .collect();
                     let body = format!(
-                        "{{\"status\":\"{}\",\"contacts\":[{}]}}\n",
+                        "{{\"status\":\"{}\",\"contacts\":[{}],\"watchers\":{}}}\n",
                         json_escape(&status),
-                        contacts.join(",")
+                        contacts.join(","),
+                        watchers.len()
                     );
                     ("200 OK", "application/json", body.into_bytes())
                 }

@@ -32,7 +32,11 @@ pub(crate) fn apply(
         }
         AdminOp::Export => AdminReply::Subscribers(routing::all_subscribers(svc)),
         AdminOp::Presence(aor) => match routing::presence_of(svc, &aor, now) {
-            Some((status, contacts)) => AdminReply::Presence { status, contacts },
+            Some((status, contacts, watchers)) => AdminReply::Presence {
+                status,
+                contacts,
+                watchers,
+            },
             None => AdminReply::NotFound,
         },
     }

@@ -80,6 +80,8 @@ pub enum AdminReply {
     Presence {
         status: String,
         contacts: Vec<String>,
+        /// Live watcher dialogs as `call-id;our-tag`.
+        watchers: Vec<String>,
     },
 }
 

@@ -343,6 +343,9 @@ impl ShardService {
         self.server_txns.on_timer(now);
         let mut resend = Vec::new();
         let outcomes = self.client_txns.on_timer(now, &mut resend);
+        for _ in &resend {
+            self.count(|c| &c.txn_retransmissions);
+        }
         out.transmits.extend(resend);
         for outcome in outcomes {
             handlers::on_client_outcome(self, outcome, now, &mut out);

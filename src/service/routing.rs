@@ -783,7 +783,7 @@ pub(crate) fn presence_of(
     svc: &ShardService,
     aor: &str,
     now: u64,
-) -> Option<(String, Vec<String>)> {
+) -> Option<(String, Vec<String>, Vec<String>)> {
     let aor = normalise(aor.to_owned());
     let status = svc.presence.status(&aor)?;
     let name = match status {
@@ -798,5 +798,11 @@ pub(crate) fn presence_of(
         .into_iter()
         .map(|b| b.uri)
         .collect();
-    Some((name.to_owned(), contacts))
+    let watchers = svc
+        .presence
+        .watchers(&aor)
+        .into_iter()
+        .map(|w| format!("{};{}", w.dialog.call_id, w.dialog.to_tag))
+        .collect();
+    Some((name.to_owned(), contacts, watchers))
 }
