@@ -16,13 +16,14 @@ USERS=${USERS:-200}
 OUT=${OUT:-bench/results/compare_kamailio.csv}
 mkdir -p "$(dirname "$OUT")"
 rm -f "$OUT"
-cargo build --release -q --bin smartchat -p smartchat -p smartchat-loadgen
+CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target-bench} cargo build --release -q -p smartchat -p smartchat-loadgen
+BIN=${CARGO_TARGET_DIR:-target-bench}/release
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 start_smartchat() {
   rm -rf "$work/sc-data"
-  timeout 600 target/release/smartchat serve --sip 127.0.0.1:5062 --http 127.0.0.1:8082 \
+  timeout 600 "$BIN/smartchat" serve --sip 127.0.0.1:5062 --http 127.0.0.1:8082 \
     --data "$work/sc-data" --shards "$SHARDS" --no-auth 2>"$work/smartchat.log" &
   SC_PID=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:8082/health >/dev/null && return; sleep 0.1; done
@@ -42,11 +43,11 @@ start_kamailio() {
 for rate in $RATES; do
   for run in $(seq "$RUNS"); do
     start_smartchat
-    target/release/loadgen --target 127.0.0.1:5062 --label smartchat --flows message \
+    "$BIN/loadgen" --target 127.0.0.1:5062 --label smartchat --flows message \
       --rate "$rate" --duration "$DURATION" --users "$USERS" --csv "$OUT"
     kill "$SC_PID"; wait "$SC_PID" 2>/dev/null || true
     start_kamailio
-    target/release/loadgen --target 127.0.0.1:5080 --label kamailio --flows message \
+    "$BIN/loadgen" --target 127.0.0.1:5080 --label kamailio --flows message \
       --rate "$rate" --duration "$DURATION" --users "$USERS" --csv "$OUT"
     kill "$KAM_PID"; wait "$KAM_PID" 2>/dev/null || true
   done

@@ -6,7 +6,9 @@
 //! Run: `cargo bench --bench sip_parse -- --warm-up-time 1 --measurement-time 3`
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use smartchat_sip::{frame_stream, parse_datagram, response_to, RequestBuilder, DEFAULT_MAX_MESSAGE_SIZE};
+use smartchat_sip::{
+    frame_stream, parse_datagram, response_to, RequestBuilder, DEFAULT_MAX_MESSAGE_SIZE,
+};
 
 /// MESSAGE as sipp 3.6 sent it (tests/vectors/sip/sipp, message_uac.xml).
 const MESSAGE: &[u8] = include_bytes!("../tests/vectors/sip/sipp/message.sip");
@@ -41,7 +43,11 @@ fn notify() -> Vec<u8> {
 fn parse(c: &mut Criterion) {
     let notify = notify();
     let mut g = c.benchmark_group("parse");
-    for (name, msg) in [("message_sipp", MESSAGE), ("register_sipp", REGISTER), ("notify_pidf", notify.as_slice())] {
+    for (name, msg) in [
+        ("message_sipp", MESSAGE),
+        ("register_sipp", REGISTER),
+        ("notify_pidf", notify.as_slice()),
+    ] {
         g.throughput(Throughput::Bytes(msg.len() as u64));
         g.bench_function(format!("{name}_{}B", msg.len()), |b| {
             b.iter(|| parse_datagram(black_box(msg)).map(|m| m.headers.len()))
@@ -61,7 +67,13 @@ fn server_path(c: &mut Criterion) {
             let to = m.to().expect("to");
             let cseq = m.cseq().expect("cseq");
             let call_id = m.call_id().expect("call-id");
-            black_box((via.branch(), from.tag(), to.uri.port, cseq.seq, call_id.len()));
+            black_box((
+                via.branch(),
+                from.tag(),
+                to.uri.port,
+                cseq.seq,
+                call_id.len(),
+            ));
         })
     });
     let req = parse_datagram(MESSAGE).expect("vector parses");
@@ -69,7 +81,9 @@ fn server_path(c: &mut Criterion) {
     g.bench_function("build_202_response", |b| {
         b.iter(|| {
             out.clear();
-            response_to(black_box(&req), 202, "Accepted").to_tag("srv-1").encode(&mut out);
+            response_to(black_box(&req), 202, "Accepted")
+                .to_tag("srv-1")
+                .encode(&mut out);
             out.len()
         })
     });

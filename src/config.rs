@@ -17,6 +17,115 @@ pub struct Config {
     pub http: HttpConfig,
     pub presence: PresenceConfig,
     pub subscribers: SubscribersConfig,
+    pub smsc: SmscConfig,
+    pub sms: SmsConfig,
+    pub wal: WalConfig,
+}
+
+/// The SMS centre this node binds to as an ESME (SMPP 3.4, one transceiver session per shard).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmscConfig {
+    /// `HOST:PORT` of a real SMSC; empty = start the built-in SMSC simulator.
+    pub address: Option<SocketAddr>,
+    pub system_id: String,
+    pub password: String,
+    pub system_type: String,
+    /// Outstanding submit_sm per session.
+    pub window: usize,
+    pub enquire_link_interval_ms: u64,
+    pub response_timeout_ms: u64,
+    /// Where the built-in simulator listens when `address` is empty.
+    pub simulator_listen: SocketAddr,
+    /// Delivery receipts from the simulator come this long after the submit.
+    pub simulator_receipt_delay_ms: u64,
+    /// Simulator answers every Nth submit with ESME_RTHROTTLED (0 = never).
+    pub simulator_throttle_every: u32,
+}
+
+/// Store-and-forward to SMS and back (claims C3, C8, C9).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsConfig {
+    /// The service access number; SMS leave from it plus a per-conversation extension.
+    pub access_number: String,
+    /// Digits of the conversation extension (2–4).
+    pub extension_digits: u8,
+    /// SMS text; `{from_user}`, `{from}`, `{to}` and `{text}` are replaced.
+    pub template: String,
+    /// Validity period of an SMS, seconds (expired after it).
+    pub validity_secs: u64,
+    /// A reply from the phone without `@user` or an extension goes to the last correspondent
+    /// within this window, seconds.
+    pub last_correspondent_window_secs: u64,
+    /// IMs held for an offline user without the service expire after this, seconds.
+    pub hold_secs: u64,
+    /// Per-recipient MSISDN and per-sender SMS rate limits (SMS pumping is fraud).
+    pub recipient_per_minute: u32,
+    pub recipient_burst: u32,
+    pub sender_per_minute: u32,
+    pub sender_burst: u32,
+    pub max_parts: u8,
+    /// Sent back to a phone whose SMS cannot be placed in a conversation.
+    pub help_text: String,
+}
+
+/// The per-shard write-ahead log (group commit; acknowledge only after durable).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WalConfig {
+    /// Segment file size, MiB.
+    pub segment_mib: u64,
+    /// Most segments per shard; when full, new SMS work is refused with 503 + Retry-After.
+    pub max_segments: usize,
+    /// Group-commit latency cap, microseconds.
+    pub max_batch_delay_us: u64,
+}
+
+impl Default for SmscConfig {
+    fn default() -> Self {
+        Self {
+            address: None,
+            system_id: "smartchat".to_owned(),
+            password: "secret".to_owned(),
+            system_type: String::new(),
+            window: 32,
+            enquire_link_interval_ms: 30_000,
+            response_timeout_ms: 10_000,
+            simulator_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            simulator_receipt_delay_ms: 200,
+            simulator_throttle_every: 0,
+        }
+    }
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            access_number: "10659".to_owned(),
+            extension_digits: 2,
+            template: "{from_user}: {text}".to_owned(),
+            validity_secs: 86_400,
+            last_correspondent_window_secs: 86_400,
+            hold_secs: 72 * 3600,
+            recipient_per_minute: 6,
+            recipient_burst: 10,
+            sender_per_minute: 20,
+            sender_burst: 30,
+            max_parts: 6,
+            help_text: "Start your message with @name to choose a recipient.".to_owned(),
+        }
+    }
+}
+
+impl Default for WalConfig {
+    fn default() -> Self {
+        Self {
+            segment_mib: 64,
+            max_segments: 64,
+            max_batch_delay_us: 500,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,6 +256,9 @@ impl Default for Config {
             http: HttpConfig::default(),
             presence: PresenceConfig::default(),
             subscribers: SubscribersConfig::default(),
+            smsc: SmscConfig::default(),
+            sms: SmsConfig::default(),
+            wal: WalConfig::default(),
         }
     }
 }

@@ -62,6 +62,9 @@ struct ServeArgs {
     /// Minimum milliseconds between two NOTIFYs to one watcher (0 = no limit).
     #[arg(long, value_name = "MS")]
     notify_interval_ms: Option<u64>,
+    /// SMSC to bind to (SMPP 3.4); without it the built-in SMSC simulator runs.
+    #[arg(long, value_name = "HOST:PORT")]
+    smsc: Option<SocketAddr>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +151,9 @@ fn serve(args: ServeArgs) -> Result<(), cli::CliError> {
     }
     if let Some(ms) = args.notify_interval_ms {
         config.presence.min_notify_interval_ms = ms;
+    }
+    if let Some(smsc) = args.smsc {
+        config.smsc.address = Some(smsc);
     }
     config.validate()?;
     cli::serve(config)

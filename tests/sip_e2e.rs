@@ -129,23 +129,13 @@ fn message_reaches_online_user_over_tcp() {
 }
 
 #[test]
-fn message_to_offline_user_is_480_until_sms_lands() {
-    let server = Server::start("msg-offline", &["--no-auth", "--shards", "2"]);
+fn message_to_unknown_user_is_404() {
+    let server = Server::start("msg-unknown", &["--no-auth", "--shards", "2"]);
     let out = sipp(
-        &[
-            &server.sip_addr(),
-            "-sf",
-            &scenario("message_offline.xml"),
-            "-inf",
-            &csv("pair.csv"),
-            "-m",
-            "1",
-            "-t",
-            "u1",
-        ],
+        &[&server.sip_addr(), "-sf", &scenario("message_unknown.xml"), "-inf", &csv("unknown.csv"), "-m", "1", "-t", "u1"],
         10,
     );
-    assert_sipp_ok("MESSAGE to offline user", &out, &server);
+    assert_sipp_ok("MESSAGE to an unknown user", &out, &server);
 }
 
 fn presence_flow(tcp: bool) {

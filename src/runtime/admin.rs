@@ -12,6 +12,9 @@
 //! | POST   | /subscribers        | CSV lines (header optional): add or replace each |
 //! | DELETE | /subscribers/{aor}  | remove one subscriber |
 //! | GET    | /presence/{aor}     | `status contacts…` as JSON |
+//! | POST   | /simulator/mo?from=MSISDN&to=ADDR | built-in SMSC: inject an MO (body = text) |
+//! | GET    | /simulator/submits  | built-in SMSC: every submit_sm it accepted, as CSV |
+//! | GET    | /simulator/counters | built-in SMSC: its counters |
 
 use super::shard::ShardRuntime;
 use crate::service::io::{AdminOp, AdminReply};
@@ -190,6 +193,47 @@ async fn route(rt: &Rc<ShardRuntime>, req: &Request) -> (&'static str, &'static 
                 AdminReply::NotFound => text("404 Not Found", "no such subscriber\n"),
                 other => text("500 Internal Server Error", format!("{other:?}\n")),
             }
+        }
+        ("POST", "/simulator/mo") => {
+            let Some(sim) = rt.simulator.as_ref() else {
+                return text("409 Conflict", "no built-in SMSC simulator (an external SMSC is configured)\n");
+            };
+            let query = req.path.split_once('?').map(|(_, q)| q).unwrap_or_default();
+            let param = |name: &str| {
+                query
+                    .split('&')
+                    .filter_map(|kv| kv.split_once('='))
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| percent_decode(v))
+            };
+            let (Some(from), Some(to)) = (param("from"), param("to")) else {
+                return text("400 Bad Request", "need ?from=MSISDN&to=ADDRESS and the text as body\n");
+            };
+            let body = String::from_utf8_lossy(&req.body).into_owned();
+            match sim.inject_mo(&from, &to, &body) {
+                Ok(parts) => text("200 OK", format!("{parts} part(s) queued\n")),
+                Err(e) => text("503 Service Unavailable", format!("{e}\n")),
+            }
+        }
+        ("GET", "/simulator/submits") => {
+            let Some(sim) = rt.simulator.as_ref() else {
+                return text("409 Conflict", "no built-in SMSC simulator\n");
+            };
+            let mut csv = String::from("message_id,source,dest,data_coding,esm_class,text\n");
+            for s in sim.submits() {
+                let body = s.text.unwrap_or_default().replace(['\n', '\r', ','], " ");
+                csv.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    s.message_id, s.source, s.dest, s.data_coding, s.esm_class, body
+                ));
+            }
+            ("200 OK", "text/csv", csv.into_bytes())
+        }
+        ("GET", "/simulator/counters") => {
+            let Some(sim) = rt.simulator.as_ref() else {
+                return text("409 Conflict", "no built-in SMSC simulator\n");
+            };
+            text("200 OK", format!("{:?}\n", sim.counters()))
         }
         _ => text("404 Not Found", "unknown endpoint\n"),
     }

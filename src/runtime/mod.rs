@@ -14,6 +14,7 @@
 mod admin;
 mod conn;
 mod shard;
+mod sms_io;
 
 use crate::config::Config;
 use crate::metrics::ShardCounters;
@@ -42,6 +43,31 @@ pub enum RuntimeError {
     ShardFailed { shard: usize, reason: String },
     #[error("cannot install signal handler: {0}")]
     Signal(std::io::Error),
+    #[error("cannot start the built-in SMSC simulator on {addr}: {source}")]
+    Simulator {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Starts the built-in SMSC simulator (`serve` with no `--smsc`).
+fn start_simulator(config: &Config) -> Result<smartchat_esme::SmscHandle, RuntimeError> {
+    let smsc = &config.smsc;
+    let sim = smartchat_esme::SmscConfig {
+        system_id: "SMARTCHAT-SIM".to_owned(),
+        accounts: vec![smartchat_esme::Account {
+            system_id: smsc.system_id.clone(),
+            password: smsc.password.clone(),
+        }],
+        receipt_delay_ms: smsc.simulator_receipt_delay_ms,
+        throttle_every: smsc.simulator_throttle_every,
+        echo_mo: true,
+        ..smartchat_esme::SmscConfig::default()
+    };
+    smartchat_esme::SmscServer::start(smsc.simulator_listen, sim).map_err(|source| RuntimeError::Simulator {
+        addr: smsc.simulator_listen,
+        source,
+    })
 }
 
 /// What every shard is handed at start-up (all of it `Send`; each shard builds its own state).
@@ -56,6 +82,12 @@ pub(crate) struct ShardContext {
     pub started: Instant,
     /// Node-wide secret for stateless digest nonces.
     pub secret: [u8; 32],
+    /// The SMSC every shard's ESME session binds to.
+    pub smsc: std::net::SocketAddr,
+    /// The built-in SMSC simulator, when no SMSC is configured.
+    pub simulator: Option<Arc<smartchat_esme::SmscHandle>>,
+    /// (MSISDN, AOR) pairs this shard indexes (the MSISDN hashes here).
+    pub msisdn_index: Vec<(String, String)>,
 }
 
 /// Starts every shard and blocks until SIGTERM/SIGINT, then shuts down gracefully.
@@ -95,9 +127,26 @@ pub fn run(config: Config) -> Result<(), RuntimeError> {
     let pin = config.server.pin && shard_count <= cpus;
     let started = Instant::now();
     let secret = node_secret();
+    let (smsc, simulator) = match config.smsc.address {
+        Some(addr) => (addr, None),
+        None => {
+            let handle = start_simulator(&config)?;
+            (handle.local_addr(), Some(Arc::new(handle)))
+        }
+    };
+    tracing::info!(%smsc, simulator = simulator.is_some(), "SMSC");
+    let mut msisdn_index: Vec<Vec<(String, String)>> = (0..shard_count).map(|_| Vec::new()).collect();
+    for sub in per_shard.iter().flatten() {
+        if let Some(msisdn) = &sub.msisdn {
+            let shard = usize::from(map.msisdn_owner(msisdn).0);
+            if let Some(list) = msisdn_index.get_mut(shard) {
+                list.push((msisdn.clone(), sub.aor.clone()));
+            }
+        }
+    }
 
     let mut handles = Vec::with_capacity(shard_count);
-    for (id, subscribers) in per_shard.into_iter().enumerate() {
+    for ((id, subscribers), msisdn_index) in per_shard.into_iter().enumerate().zip(msisdn_index) {
         let ctx = ShardContext {
             id,
             config: Arc::clone(&config),
@@ -108,6 +157,9 @@ pub fn run(config: Config) -> Result<(), RuntimeError> {
             shutdown: Arc::clone(&shutdown),
             started,
             secret,
+            smsc,
+            simulator: simulator.clone(),
+            msisdn_index,
         };
         let placement = if pin {
             Placement::Fixed(id)

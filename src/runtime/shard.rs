@@ -10,6 +10,7 @@ use crate::metrics::ShardCounters;
 use crate::service::io::{AdminOp, AdminReply, Destination, Outputs, ShardMsg};
 use crate::service::ShardService;
 use futures_channel::oneshot;
+use glommio::channels::local_channel::LocalSender;
 use glommio::channels::channel_mesh::Senders;
 use glommio::net::{TcpListener, UdpSocket};
 use std::cell::{Cell, RefCell};
@@ -40,6 +41,14 @@ pub(crate) struct ShardRuntime {
     /// Admin calls waiting for another shard's answer, by token.
     pending_admin: RefCell<HashMap<u64, oneshot::Sender<AdminReply>>>,
     admin_token: Cell<u64>,
+    /// The SMSC connection's writer queue, while connected.
+    pub smsc_writer: RefCell<Option<LocalSender<Vec<u8>>>>,
+    /// Rings the WAL task when records wait for a group commit.
+    pub wal_doorbell: LocalSender<()>,
+    /// WAL segments to delete (every record in them final).
+    pub wal_reclaim: RefCell<Vec<smartchat_wal::SegmentId>>,
+    /// The built-in SMSC simulator (shard 0 serves its admin endpoints).
+    pub simulator: Option<Arc<smartchat_esme::SmscHandle>>,
 }
 
 impl ShardRuntime {
@@ -91,6 +100,24 @@ impl ShardRuntime {
     /// Sends what one service call produced. Never holds the service borrow.
     /// Store records are made durable first; if that fails, admin replies turn into failures.
     pub async fn execute(self: &Rc<Self>, mut outputs: Outputs) {
+        if !outputs.smsc.is_empty() {
+            let bytes = std::mem::take(&mut outputs.smsc);
+            let sent = self
+                .smsc_writer
+                .borrow()
+                .as_ref()
+                .is_some_and(|w| w.try_send(bytes).is_ok());
+            if !sent {
+                tracing::warn!(shard = self.id, "SMPP bytes with no SMSC connection; the session will resend");
+            }
+        }
+        if outputs.wal_pending {
+            let _ = self.wal_doorbell.try_send(());
+        }
+        if !outputs.wal_reclaim.is_empty() {
+            self.wal_reclaim.borrow_mut().append(&mut outputs.wal_reclaim);
+            let _ = self.wal_doorbell.try_send(());
+        }
         if let Err(why) = self.persist(&outputs) {
             for (_, msg) in &mut outputs.to_shards {
                 if let ShardMsg::AdminReply { reply, .. } = msg {
@@ -164,9 +191,10 @@ impl ShardRuntime {
 }
 
 /// A shard's main future: binds, spawns its tasks, returns on shutdown.
-pub(crate) async fn run_shard(ctx: ShardContext) -> Result<(), String> {
+pub(crate) async fn run_shard(mut ctx: ShardContext) -> Result<(), String> {
     let (senders, mut receivers) = ctx
         .mesh
+        .clone()
         .join()
         .await
         .map_err(|e| format!("cannot join the shard mesh: {e}"))?;
@@ -180,15 +208,21 @@ pub(crate) async fn run_shard(ctx: ShardContext) -> Result<(), String> {
             .map(|d| d.as_secs())
             .unwrap_or(0)
     };
-    let service = ShardService::new(
+    let wall = wall_clock();
+    let (sms, wal_writer) = super::sms_io::open(&ctx, wall.saturating_mul(1000)).await?;
+    let subscribers = std::mem::take(&mut ctx.subscribers);
+    let mut service = ShardService::new(
         ctx.id,
         ctx.map.clone(),
         &ctx.config,
-        ctx.subscribers,
+        subscribers,
         ctx.secret,
-        wall_clock(),
+        wall,
         Arc::clone(&ctx.counters),
+        Some(sms),
     );
+    service.index_msisdns(std::mem::take(&mut ctx.msisdn_index));
+    let (doorbell_tx, doorbell_rx) = super::sms_io::doorbell();
     let rt = Rc::new(ShardRuntime {
         id: ctx.id,
         service: RefCell::new(service),
@@ -200,11 +234,24 @@ pub(crate) async fn run_shard(ctx: ShardContext) -> Result<(), String> {
         store_dir: crate::store::shard_dir(&ctx.config.server.data_dir, ctx.id),
         pending_admin: RefCell::new(HashMap::new()),
         admin_token: Cell::new(0),
+        smsc_writer: RefCell::new(None),
+        wal_doorbell: doorbell_tx,
+        wal_reclaim: RefCell::new(Vec::new()),
+        simulator: ctx.simulator.clone(),
     });
     tracing::info!(shard = ctx.id, "shard serving");
 
     let mut tasks = Vec::new();
     tasks.push(glommio::spawn_local(udp_loop(Rc::clone(&rt))));
+    tasks.push(glommio::spawn_local(super::sms_io::wal_loop(
+        Rc::clone(&rt),
+        wal_writer,
+        doorbell_rx,
+    )));
+    tasks.push(glommio::spawn_local(super::sms_io::smsc_loop(
+        Rc::clone(&rt),
+        ctx.smsc,
+    )));
     tasks.push(glommio::spawn_local(super::conn::accept_loop(
         Rc::clone(&rt),
         tcp,

@@ -371,6 +371,12 @@ pub(crate) fn on_client_outcome(
             routing::notify_outcome(svc, &presentity, &dialog, status, now, out)
         }
         ClientContext::Relay(relay) => routing::relay_outcome(svc, *relay, status, now, out),
+        ClientContext::SmsIm {
+            id,
+            origin,
+            remaining,
+            im,
+        } => routing::sms_im_outcome(svc, id, origin, remaining, *im, status, now, out),
     }
 }
 

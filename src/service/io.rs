@@ -139,6 +139,33 @@ pub enum ShardMsg {
         token: u64,
         reply: AdminReply,
     },
+    /// A receipt or MO about a phone, travelling to the phone's subscriber shard.
+    SmsIn {
+        event: super::sms::SmsIn,
+        msisdn: String,
+        ack: smartchat_relay::DeliverSmRef,
+        stage: super::sms::SmsStage,
+    },
+    /// deliver_sm_resp for a deliver_sm the destination shard's session received.
+    AckDeliverSm {
+        seq: smartchat_esme::DeliverSeq,
+        status: smartchat_smpp::CommandStatus,
+    },
+    /// An IM produced by the relay (from an SMS, a held IM, a notice), for the recipient's shard.
+    DeliverIm {
+        im: smartchat_relay::DeliverIm,
+        origin: ShardId,
+    },
+    /// What became of a DeliverIm, for the relay that produced it.
+    ImOutcome {
+        id: u64,
+        outcome: smartchat_relay::ImOutcome,
+    },
+    /// A user came online: release IMs held for them on every shard.
+    UserOnline { aor: String },
+    /// Maintain the MSISDN index (on the shard that owns the number).
+    IndexMsisdn { msisdn: String, aor: String },
+    UnindexMsisdn { msisdn: String, aor: String },
 }
 
 /// A durable change to this shard's subscriber store.
@@ -157,6 +184,12 @@ pub struct Outputs {
     pub persist: Vec<StoreOp>,
     pub transmits: Vec<Transmit>,
     pub to_shards: Vec<(ShardId, ShardMsg)>,
+    /// Bytes for this shard's SMSC connection.
+    pub smsc: Vec<u8>,
+    /// The WAL has records waiting for a group commit.
+    pub wal_pending: bool,
+    /// WAL segments whose every record is final: delete them.
+    pub wal_reclaim: Vec<smartchat_wal::SegmentId>,
 }
 
 impl Outputs {
@@ -166,6 +199,16 @@ impl Outputs {
 
     pub fn to_shard(&mut self, shard: ShardId, msg: ShardMsg) {
         self.to_shards.push((shard, msg));
+    }
+
+    /// Appends another call's outputs, keeping order.
+    pub fn merge(&mut self, other: Outputs) {
+        self.persist.extend(other.persist);
+        self.transmits.extend(other.transmits);
+        self.to_shards.extend(other.to_shards);
+        self.smsc.extend(other.smsc);
+        self.wal_pending |= other.wal_pending;
+        self.wal_reclaim.extend(other.wal_reclaim);
     }
 
     pub fn is_empty(&self) -> bool {

@@ -12,6 +12,7 @@ mod handlers;
 pub mod io;
 mod outbound;
 mod routing;
+pub mod sms;
 pub mod txn;
 
 use crate::config::Config;
@@ -58,6 +59,13 @@ pub(crate) enum ClientContext {
         dialog: smartchat_core::DialogKey,
     },
     Relay(Box<RelayContext>),
+    /// An IM the relay produced (from an SMS, a held IM, an IMDN, a notice).
+    SmsIm {
+        id: u64,
+        origin: usize,
+        remaining: Vec<String>,
+        im: Box<smartchat_relay::DeliverIm>,
+    },
 }
 
 /// One shard's SIP service and all the state it owns.
@@ -77,6 +85,10 @@ pub struct ShardService {
     wall_base_secs: u64,
     /// Observability only: relaxed atomics this shard bumps, the admin endpoint reads.
     counters: Arc<[ShardCounters]>,
+    /// Wall-clock milliseconds at `now_ms == 0` (the relay's clock: ids and validity).
+    pub(crate) wall_base_ms: u64,
+    /// Store-and-forward to SMS; None in tests that exercise SIP alone.
+    pub(crate) sms: Option<sms::SmsState>,
 }
 
 /// The parts of [`Config`] the service consults per request.
@@ -93,6 +105,7 @@ pub struct Settings {
 }
 
 impl ShardService {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: ShardId,
         map: ShardMap,
@@ -101,6 +114,7 @@ impl ShardService {
         secret: [u8; 32],
         wall_now_secs: u64,
         counters: Arc<[ShardCounters]>,
+        sms: Option<sms::SmsState>,
     ) -> Self {
         let presence = routing::new_presence_shard(id, &map, config, subscribers);
         Self {
@@ -125,6 +139,8 @@ impl ShardService {
             tag_counter: 0,
             wall_base_secs: wall_now_secs,
             counters,
+            wall_base_ms: wall_now_secs.saturating_mul(1000),
+            sms,
         }
     }
 
@@ -332,6 +348,22 @@ impl ShardService {
             ShardMsg::AdminReply { .. } => {
                 tracing::error!(shard = self.id, "admin reply reached the service");
             }
+            msg @ ShardMsg::SmsIn { .. } => out.merge(self.on_sms_in(msg, now)),
+            ShardMsg::AckDeliverSm { seq, status } => out.merge(self.on_ack_deliver(seq, status, now)),
+            msg @ ShardMsg::DeliverIm { .. } => out.merge(self.on_deliver_im(msg, now)),
+            ShardMsg::ImOutcome { id, outcome } => {
+                let origin = self.id;
+                self.im_outcome(id, origin, outcome, now, &mut out);
+            }
+            ShardMsg::UserOnline { aor } => self.on_user_online(&aor, now, &mut out),
+            ShardMsg::IndexMsisdn { msisdn, aor } => {
+                if let Err(e) = self.presence.index_msisdn(&msisdn, &aor) {
+                    tracing::warn!(shard = self.id, %msisdn, error = %e, "MSISDN not indexed");
+                }
+            }
+            ShardMsg::UnindexMsisdn { msisdn, aor } => {
+                let _ = self.presence.unindex_msisdn(&msisdn, &aor);
+            }
         }
         out
     }
@@ -351,6 +383,7 @@ impl ShardService {
             handlers::on_client_outcome(self, outcome, now, &mut out);
         }
         routing::presence_timers(self, now, &mut out);
+        self.sms_timers(now, &mut out);
         out
     }
 
@@ -369,6 +402,15 @@ impl ShardService {
             handlers::finish(self, &msg, reply, response, now, &mut out);
         }
         out
+    }
+
+    /// Loads the MSISDN index entries this shard owns (start-up).
+    pub fn index_msisdns(&mut self, entries: Vec<(String, String)>) {
+        for (msisdn, aor) in entries {
+            if let Err(e) = self.presence.index_msisdn(&msisdn, &aor) {
+                tracing::warn!(shard = self.id, %msisdn, error = %e, "MSISDN not indexed");
+            }
+        }
     }
 
     /// Runs an admin operation on this shard (the runtime persists `Outputs::persist` first).

@@ -573,9 +573,31 @@ pub(crate) fn drain_effects(svc: &mut ShardService, now: u64, out: &mut Outputs)
             Effect::PresenceChanged { aor, status } => {
                 svc.count(|c| &c.presence_transitions);
                 tracing::debug!(shard = svc.id, %aor, ?status, "presence changed");
+                if status.is_online() {
+                    // IMs held for this user (on any shard) go out now.
+                    for shard in 0..svc.map_shard_count() {
+                        if shard != svc.id {
+                            out.to_shard(shard, ShardMsg::UserOnline { aor: aor.clone() });
+                        }
+                    }
+                    svc.on_user_online(&aor, now, out);
+                }
             }
-            Effect::IndexMsisdn { .. } | Effect::UnindexMsisdn { .. } => {
-                // The MSISDN index serves SMS replies (C9), which this build does not route yet.
+            Effect::IndexMsisdn { shard, msisdn, aor } => {
+                let shard = usize::from(shard.0);
+                if shard == svc.id {
+                    let _ = svc.presence.index_msisdn(&msisdn, &aor);
+                } else {
+                    out.to_shard(shard, ShardMsg::IndexMsisdn { msisdn, aor });
+                }
+            }
+            Effect::UnindexMsisdn { shard, msisdn, aor } => {
+                let shard = usize::from(shard.0);
+                if shard == svc.id {
+                    let _ = svc.presence.unindex_msisdn(&msisdn, &aor);
+                } else {
+                    out.to_shard(shard, ShardMsg::UnindexMsisdn { msisdn, aor });
+                }
             }
         }
     }
@@ -640,17 +662,17 @@ fn message(
             };
             relay_next(svc, msg, relay, now, out);
         }
-        RouteDecision::Mobile { .. } | RouteDecision::OfflineNoService => {
-            respond(
-                svc,
-                msg,
-                reply,
-                480,
-                "Temporarily Unavailable",
-                &[],
-                now,
-                out,
-            );
+        RouteDecision::Mobile { msisdn } => {
+            // C3: the user is mobile — the IM becomes an SMS, 202 once it is durable.
+            if let Err((code, reason)) = svc.im_to_sms(msg, bytes, reply, aor, &msisdn, now, out) {
+                respond(svc, msg, reply, code, &reason, &[("Retry-After", "5")], now, out);
+            }
+        }
+        RouteDecision::OfflineNoService => {
+            // C8 without SMS: held (store-and-forward) and delivered on the next REGISTER.
+            if let Err((code, reason)) = svc.hold_im(msg, bytes, reply, aor, now, out) {
+                respond(svc, msg, reply, code, &reason, &[], now, out);
+            }
         }
         RouteDecision::UnknownUser => respond(svc, msg, reply, 404, "Not Found", &[], now, out),
     }
@@ -701,7 +723,23 @@ fn relay_next(
         out.send(destination, request);
         return;
     }
+    // Every contact failed: fall back to SMS when the recipient has the service and an MSISDN
+    // (the patent's "intelligent" part), else the failure goes back.
     let reply = relay.reply.clone();
+    let fallback = svc
+        .presence
+        .subscriber(&relay.recipient)
+        .filter(|s| s.service)
+        .and_then(|s| s.msisdn.clone());
+    if let Some(msisdn) = fallback {
+        let bytes = relay.original.clone();
+        match svc.im_to_sms(original, &bytes, &reply, &relay.recipient, &msisdn, now, out) {
+            Ok(()) => return,
+            Err((code, reason)) => {
+                return respond(svc, original, &reply, code, &reason, &[], now, out);
+            }
+        }
+    }
     respond(
         svc,
         original,
@@ -712,6 +750,83 @@ fn relay_next(
         now,
         out,
     );
+}
+
+/// Sends an IM the relay produced to the recipient's first live contact (C9: an SMS from a
+/// phone arriving in the chat). False when no contact is usable.
+pub(crate) fn send_im(
+    svc: &mut ShardService,
+    im: &smartchat_relay::DeliverIm,
+    mut contacts: Vec<String>,
+    origin: usize,
+    now: u64,
+    out: &mut Outputs,
+) -> bool {
+    while !contacts.is_empty() {
+        let contact = contacts.remove(0);
+        let flow = svc.flows.get(&contact).cloned();
+        let Some(destination) = outbound::destination_for(&contact, flow.as_ref()) else {
+            continue;
+        };
+        if svc.client_txns.is_full() {
+            return false;
+        }
+        let branch = svc.new_branch();
+        let via = outbound::via_value(svc.settings.advertised, outbound::transport_token(&destination), &branch);
+        let from = format!("<{}>;tag={}", im.from, svc.new_tag());
+        let to = format!("<{}>", im.to);
+        let call_id = format!("sms-{}-{}@{}", im.id, branch, svc.settings.domain);
+        let mut request = Vec::with_capacity(512 + im.text.len());
+        smartchat_sip::RequestBuilder::new("MESSAGE", &contact)
+            .header("Via", &via)
+            .header("Max-Forwards", "70")
+            .header("From", &from)
+            .header("To", &to)
+            .header("Call-ID", &call_id)
+            .header("CSeq", "1 MESSAGE")
+            .body(&im.content_type, im.text.as_bytes())
+            .encode(&mut request);
+        let context = super::sms::sms_im_context(im.id, origin, contacts, im);
+        svc.client_txns.start(branch, request.clone(), destination.clone(), now, context);
+        svc.count(|c| &c.sip_out_message);
+        out.send(destination, request);
+        return true;
+    }
+    false
+}
+
+/// The IM made from an SMS got its final response (or timed out).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sms_im_outcome(
+    svc: &mut ShardService,
+    id: u64,
+    origin: usize,
+    remaining: Vec<String>,
+    im: smartchat_relay::DeliverIm,
+    status: u16,
+    now: u64,
+    out: &mut Outputs,
+) {
+    use smartchat_relay::ImOutcome;
+    if (200..300).contains(&status) {
+        return svc.im_outcome(id, origin, ImOutcome::Delivered, now, out);
+    }
+    let retry = status == 408 || status == 480 || (500..600).contains(&status);
+    if retry && send_im(svc, &im, remaining, origin, now, out) {
+        return;
+    }
+    let outcome = if retry {
+        match svc.presence.subscriber(&im.to) {
+            Some(s) if s.service && s.msisdn.is_some() => ImOutcome::Mobile {
+                msisdn: s.msisdn.clone().unwrap_or_default(),
+            },
+            Some(_) => ImOutcome::Offline,
+            None => ImOutcome::NoSuchUser,
+        }
+    } else {
+        ImOutcome::Rejected
+    };
+    svc.im_outcome(id, origin, outcome, now, out);
 }
 
 /// The relayed MESSAGE's transaction ended: pass a success back, try the next contact on a

@@ -62,10 +62,7 @@ pub fn normalize_aor(input: &str) -> Result<String, AorError> {
     if user.is_empty() {
         return Err(AorError::MissingUser);
     }
-    let host = hostpart
-        .split([';', '?'])
-        .next()
-        .unwrap_or_default();
+    let host = hostpart.split([';', '?']).next().unwrap_or_default();
     if host.is_empty() {
         return Err(AorError::MissingHost);
     }
@@ -136,7 +133,10 @@ mod tests {
             Err(AorError::UnsupportedScheme)
         );
         assert_eq!(normalize_aor("sip:example.com"), Err(AorError::MissingUser));
-        assert_eq!(normalize_aor("sip:@example.com"), Err(AorError::MissingUser));
+        assert_eq!(
+            normalize_aor("sip:@example.com"),
+            Err(AorError::MissingUser)
+        );
         assert_eq!(normalize_aor("sip:a@"), Err(AorError::MissingHost));
         assert_eq!(
             normalize_aor("sip:a b@x.com"),
@@ -144,17 +144,35 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn normalisation_is_idempotent(input in "(sip|SIPS|tel):[ -~]{0,30}") {
+            if let Ok(n) = normalize_aor(&input) {
+                proptest::prop_assert_eq!(normalize_aor(&n), Ok(n.clone()));
+            }
+        }
+    }
+
     #[test]
     fn msisdn_rules() {
         assert!(validate_msisdn("+8613800000001").is_ok());
         assert!(validate_msisdn("+12345678").is_ok());
-        assert_eq!(validate_msisdn("8613800000001"), Err(MsisdnError::MissingPlus));
+        assert_eq!(
+            validate_msisdn("8613800000001"),
+            Err(MsisdnError::MissingPlus)
+        );
         assert_eq!(validate_msisdn("+1234567"), Err(MsisdnError::Length(7)));
         assert_eq!(
             validate_msisdn("+1234567890123456"),
             Err(MsisdnError::Length(16))
         );
-        assert_eq!(validate_msisdn("+86138000a0001"), Err(MsisdnError::NotDigits));
-        assert_eq!(validate_msisdn("+0613800000001"), Err(MsisdnError::NotDigits));
+        assert_eq!(
+            validate_msisdn("+86138000a0001"),
+            Err(MsisdnError::NotDigits)
+        );
+        assert_eq!(
+            validate_msisdn("+0613800000001"),
+            Err(MsisdnError::NotDigits)
+        );
     }
 }

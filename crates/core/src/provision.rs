@@ -125,7 +125,11 @@ impl PresenceShard {
 
     /// Removes a subscriber and all its state. Every subscription on it ends with
     /// `reason=noresource`; its MSISDN index entry is withdrawn. Returns the profile.
-    pub fn remove_subscriber(&mut self, aor: &str, now: u64) -> Result<Subscriber, SubscriberError> {
+    pub fn remove_subscriber(
+        &mut self,
+        aor: &str,
+        now: u64,
+    ) -> Result<Subscriber, SubscriberError> {
         self.owns(aor)?;
         let slot = self.slot_of(aor).ok_or(SubscriberError::Unknown)?;
         if !self.has_room(slot) {

@@ -101,9 +101,7 @@ impl Binding {
 /// Sorts bindings into routing order: highest q first (RFC 3261 §16.6 step 1 / RFC 3841 use
 /// q to rank targets), then the most recent registration first.
 pub(crate) fn routing_order(bindings: &mut [&Binding]) {
-    bindings.sort_by(|a, b| {
-        (b.q.unwrap_or(1000), b.seq).cmp(&(a.q.unwrap_or(1000), a.seq))
-    });
+    bindings.sort_by_key(|b| std::cmp::Reverse((b.q.unwrap_or(1000), b.seq)));
 }
 
 /// Applies `req` to `bindings` (already stripped of expired ones). Pure and all-or-nothing:

@@ -86,7 +86,11 @@ impl Entry {
     /// Status from the current bindings, publications and profile (see [`crate::status`]).
     pub(crate) fn compose(&self) -> Status {
         let winner = self.publications.iter().max_by_key(|p| p.modified_seq);
-        compose_status(&self.sub, !self.bindings.is_empty(), winner.map(|p| &p.state))
+        compose_status(
+            &self.sub,
+            !self.bindings.is_empty(),
+            winner.map(|p| &p.state),
+        )
     }
 
     fn deadline(&self, interval: u64) -> Option<u64> {
@@ -321,7 +325,12 @@ impl PresenceShard {
             let state = SubscriptionState::Terminated {
                 reason: TerminationReason::Timeout,
             };
-            effects.push_back(Effect::Notify(w.notify(aor, Some(status.clone()), state, now)));
+            effects.push_back(Effect::Notify(w.notify(
+                aor,
+                Some(status.clone()),
+                state,
+                now,
+            )));
             counters.notifies_emitted += 1;
             counters.subscriptions_expired += 1;
             *watcher_count -= 1;

@@ -207,12 +207,18 @@ mod tests {
         assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
         let map = ShardMap::new(1, 8).unwrap();
         let pinned = map.owner("sip:alice@example.com");
-        assert_eq!(pinned, ShardMap::new(9, 8).unwrap().owner("sip:alice@example.com"));
+        assert_eq!(
+            pinned,
+            ShardMap::new(9, 8).unwrap().owner("sip:alice@example.com")
+        );
         let mut counts = [0u32; 8];
         for i in 0..8000 {
             counts[usize::from(map.owner(&format!("sip:user{i}@example.com")).0)] += 1;
         }
-        assert!(counts.iter().all(|&c| (800..1200).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (800..1200).contains(&c)),
+            "{counts:?}"
+        );
     }
 
     #[test]
@@ -222,12 +228,30 @@ mod tests {
         assert_eq!(map.route("sip:bob@example.com", owner), Owner::Local);
         let other = ShardId((owner.0 + 1) % 4);
         assert_eq!(map.route("sip:bob@example.com", other), Owner::Shard(owner));
-        assert!(!map.apply(ShardMap { revision: 5, shard_count: 2 }));
-        assert!(!map.apply(ShardMap { revision: 4, shard_count: 2 }));
-        assert!(!map.apply(ShardMap { revision: 6, shard_count: 0 }));
+        assert!(!map.apply(ShardMap {
+            revision: 5,
+            shard_count: 2
+        }));
+        assert!(!map.apply(ShardMap {
+            revision: 4,
+            shard_count: 2
+        }));
+        assert!(!map.apply(ShardMap {
+            revision: 6,
+            shard_count: 0
+        }));
         assert_eq!(map.shard_count, 4);
-        assert!(map.apply(ShardMap { revision: 6, shard_count: 2 }));
-        assert_eq!(map, ShardMap { revision: 6, shard_count: 2 });
+        assert!(map.apply(ShardMap {
+            revision: 6,
+            shard_count: 2
+        }));
+        assert_eq!(
+            map,
+            ShardMap {
+                revision: 6,
+                shard_count: 2
+            }
+        );
         assert_eq!(ShardMap::new(0, 0), Err(MapError::ZeroShards));
     }
 
@@ -235,7 +259,10 @@ mod tests {
     fn msisdn_index_order_independent_moves() {
         let mut idx = MsisdnIndex::new(1);
         assert_eq!(idx.insert("+8613800000001", "sip:a@x.com"), Ok(None));
-        assert_eq!(idx.insert("+8613800000002", "sip:b@x.com"), Err(IndexFull { limit: 1 }));
+        assert_eq!(
+            idx.insert("+8613800000002", "sip:b@x.com"),
+            Err(IndexFull { limit: 1 })
+        );
         // The number moves to b: the insert for b arrives before the removal for a.
         assert_eq!(
             idx.insert("+8613800000001", "sip:b@x.com"),

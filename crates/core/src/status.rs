@@ -54,7 +54,11 @@ pub struct PublishedState {
 
 /// Composes a status from the profile, whether any binding is live, and the winning
 /// publication (see the module docs for the rules).
-pub fn compose_status(sub: &Subscriber, online: bool, published: Option<&PublishedState>) -> Status {
+pub fn compose_status(
+    sub: &Subscriber,
+    online: bool,
+    published: Option<&PublishedState>,
+) -> Status {
     match (online, published) {
         (true, Some(p)) if p.busy => Status::Busy,
         (true, _) => Status::Available,
@@ -81,18 +85,32 @@ mod tests {
 
     #[test]
     fn composition_table() {
-        let busy = PublishedState { busy: true, note: None };
-        let free = PublishedState { busy: false, note: Some("hi".into()) };
+        let busy = PublishedState {
+            busy: true,
+            note: None,
+        };
+        let free = PublishedState {
+            busy: false,
+            note: Some("hi".into()),
+        };
         let s = sub(Some("+8613800000001"), true);
         assert_eq!(compose_status(&s, true, Some(&busy)), Status::Busy);
         assert_eq!(compose_status(&s, true, Some(&free)), Status::Available);
         assert_eq!(compose_status(&s, true, None), Status::Available);
-        let mobile = Status::Mobile { msisdn: "+8613800000001".into() };
+        let mobile = Status::Mobile {
+            msisdn: "+8613800000001".into(),
+        };
         // Registration is the authority: a busy publication without a binding is not online.
         assert_eq!(compose_status(&s, false, Some(&busy)), mobile);
         assert_eq!(compose_status(&s, false, None), mobile);
-        assert_eq!(compose_status(&sub(Some("+8613800000001"), false), false, None), Status::Offline);
-        assert_eq!(compose_status(&sub(None, true), false, None), Status::Offline);
+        assert_eq!(
+            compose_status(&sub(Some("+8613800000001"), false), false, None),
+            Status::Offline
+        );
+        assert_eq!(
+            compose_status(&sub(None, true), false, None),
+            Status::Offline
+        );
         assert!(Status::Busy.is_online() && !mobile.is_online());
     }
 }

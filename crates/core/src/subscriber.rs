@@ -157,7 +157,10 @@ mod tests {
         assert!(!a.may_watch("sip:eve@example.com"));
         let mut bad = a.clone();
         bad.aor = "sip:alice@EXAMPLE.com".into();
-        assert!(matches!(bad.validate(), Err(ProfileError::NotNormalized(_))));
+        assert!(matches!(
+            bad.validate(),
+            Err(ProfileError::NotNormalized(_))
+        ));
         let mut bad = a.clone();
         bad.msisdn = Some("123".into());
         assert!(matches!(bad.validate(), Err(ProfileError::Msisdn(_))));
@@ -185,15 +188,27 @@ mod tests {
     #[test]
     fn snapshot_rejects_damage() {
         let bytes = encode_snapshot(&[alice()]);
-        assert!(matches!(access_snapshot(&bytes[..10]), Err(SnapshotError::Truncated(10))));
+        assert!(matches!(
+            access_snapshot(&bytes[..10]),
+            Err(SnapshotError::Truncated(10))
+        ));
         let mut torn = bytes.clone();
         torn.truncate(bytes.len() - 3);
-        assert!(matches!(access_snapshot(&torn), Err(SnapshotError::Checksum)));
+        assert!(matches!(
+            access_snapshot(&torn),
+            Err(SnapshotError::Checksum)
+        ));
         let mut flipped = bytes.clone();
         *flipped.last_mut().unwrap() ^= 0x40;
-        assert!(matches!(access_snapshot(&flipped), Err(SnapshotError::Checksum)));
+        assert!(matches!(
+            access_snapshot(&flipped),
+            Err(SnapshotError::Checksum)
+        ));
         let mut magic = bytes;
         magic[0] = b'X';
-        assert!(matches!(access_snapshot(&magic), Err(SnapshotError::BadMagic)));
+        assert!(matches!(
+            access_snapshot(&magic),
+            Err(SnapshotError::BadMagic)
+        ));
     }
 }

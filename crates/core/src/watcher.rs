@@ -195,8 +195,10 @@ impl PresenceShard {
         now: u64,
     ) -> Result<SubscribeOutcome, SubscribeError> {
         let limits = &self.config.limits;
-        let (per_presentity, per_shard) =
-            (limits.max_watchers_per_presentity, limits.max_watchers_per_shard);
+        let (per_presentity, per_shard) = (
+            limits.max_watchers_per_presentity,
+            limits.max_watchers_per_shard,
+        );
         let policy = self.config.subscribe;
         let shard_full = self.watcher_count >= per_shard;
         let e = self.entry_mut(slot);

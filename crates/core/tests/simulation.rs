@@ -24,10 +24,14 @@
 //! `SMARTCHAT_SIM_SEED=n` replays one seed; `SMARTCHAT_SIM_SEEDS`, `SMARTCHAT_SIM_STEPS`
 //! change the defaults (200 × 2000). A failure prints the seed and the last operations.
 
+#[path = "sim/check.rs"]
+mod check;
 #[path = "sim/driver.rs"]
 mod driver;
 #[path = "sim/model.rs"]
 mod model;
+#[path = "sim/ops.rs"]
+mod ops;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -80,8 +84,30 @@ fn simulate_many_seeds() {
     match env("SMARTCHAT_SIM_SEED") {
         Some(seed) => run_seed(seed, steps, &mut tally),
         None => {
-            for seed in 0..env("SMARTCHAT_SIM_SEEDS").unwrap_or(200) {
-                run_seed(seed, steps, &mut tally);
+            // Seeds are independent: spread them over a few threads, merge the tallies.
+            let seeds = env("SMARTCHAT_SIM_SEEDS").unwrap_or(200);
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as u64;
+            let parts: Vec<BTreeMap<String, u64>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        scope.spawn(move || {
+                            let mut tally = BTreeMap::new();
+                            for seed in (t..seeds).step_by(threads as usize) {
+                                run_seed(seed, steps, &mut tally);
+                            }
+                            tally
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| resume_unwind(p)))
+                    .collect()
+            });
+            for part in parts {
+                for (k, v) in part {
+                    *tally.entry(k).or_default() += v;
+                }
             }
         }
     }
@@ -89,16 +115,33 @@ fn simulate_many_seeds() {
     eprintln!("simulation coverage: {tally:#?}");
     if env("SMARTCHAT_SIM_SEED").is_none() {
         for key in [
-            "REGISTER ok", "REGISTER OutOfOrder", "REGISTER IntervalTooBrief",
-            "REGISTER InvalidWildcard", "REGISTER UnknownUser", "REGISTER TooManyContacts",
-            "PUBLISH ok", "PUBLISH UnknownEtag", "PUBLISH MissingBody", "PUBLISH InitialRemove",
-            "PUBLISH IntervalTooBrief", "PUBLISH TooManyPublications",
-            "SUBSCRIBE ok", "SUBSCRIBE Forbidden", "SUBSCRIBE UnknownPresentity",
-            "SUBSCRIBE NoSuchSubscription", "SUBSCRIBE TooManyWatchers",
-            "notifies deferred", "notifies suppressed", "subscriptions expired",
-            "bindings expired", "publications expired",
+            "REGISTER ok",
+            "REGISTER OutOfOrder",
+            "REGISTER IntervalTooBrief",
+            "REGISTER InvalidWildcard",
+            "REGISTER UnknownUser",
+            "REGISTER TooManyContacts",
+            "PUBLISH ok",
+            "PUBLISH UnknownEtag",
+            "PUBLISH MissingBody",
+            "PUBLISH InitialRemove",
+            "PUBLISH IntervalTooBrief",
+            "PUBLISH TooManyPublications",
+            "SUBSCRIBE ok",
+            "SUBSCRIBE Forbidden",
+            "SUBSCRIBE UnknownPresentity",
+            "SUBSCRIBE NoSuchSubscription",
+            "SUBSCRIBE TooManyWatchers",
+            "notifies deferred",
+            "notifies suppressed",
+            "subscriptions expired",
+            "bindings expired",
+            "publications expired",
         ] {
-            assert!(tally.get(key).is_some_and(|&n| n > 0), "never exercised: {key}");
+            assert!(
+                tally.get(key).is_some_and(|&n| n > 0),
+                "never exercised: {key}"
+            );
         }
     }
 }
@@ -125,7 +168,10 @@ fn misrouted_requests_are_refused_with_not_owner() {
     let owner = map.owner(aor);
     let wrong = ShardId((owner.0 + 1) % 3);
     let mut s = PresenceShard::new(wrong, map, ShardConfig::default()).unwrap();
-    let not_owner = NotOwner { owner: Owner::Shard(owner), revision: 3 };
+    let not_owner = NotOwner {
+        owner: Owner::Shard(owner),
+        revision: 3,
+    };
     let profile = Subscriber {
         aor: aor.into(),
         msisdn: None,
@@ -133,26 +179,48 @@ fn misrouted_requests_are_refused_with_not_owner() {
         password: String::new(),
         buddies: vec![],
     };
-    assert_eq!(s.add_subscriber(profile.clone()), Err(SubscriberError::NotOwner(not_owner)));
-    assert_eq!(s.update_subscriber(profile, 0), Err(SubscriberError::NotOwner(not_owner)));
-    assert_eq!(s.remove_subscriber(aor, 0), Err(SubscriberError::NotOwner(not_owner)));
+    assert_eq!(
+        s.add_subscriber(profile.clone()),
+        Err(SubscriberError::NotOwner(not_owner))
+    );
+    assert_eq!(
+        s.update_subscriber(profile, 0),
+        Err(SubscriberError::NotOwner(not_owner))
+    );
+    assert_eq!(
+        s.remove_subscriber(aor, 0),
+        Err(SubscriberError::NotOwner(not_owner))
+    );
     let req = RegisterRequest {
         call_id: "c".into(),
         cseq: 1,
         expires_secs: None,
         contacts: RegisterContacts::Fetch,
     };
-    assert_eq!(s.register(aor, &req, 0), Err(RegistrarError::NotOwner(not_owner)));
-    assert_eq!(s.publish(aor, None, None, None, 0), Err(PublishError::NotOwner(not_owner)));
+    assert_eq!(
+        s.register(aor, &req, 0),
+        Err(RegistrarError::NotOwner(not_owner))
+    );
+    assert_eq!(
+        s.publish(aor, None, None, None, 0),
+        Err(PublishError::NotOwner(not_owner))
+    );
     let sub = SubscribeRequest {
         presentity: aor.into(),
         watcher: aor.into(),
-        dialog: DialogKey { call_id: "c".into(), from_tag: "a".into(), to_tag: "b".into() },
+        dialog: DialogKey {
+            call_id: "c".into(),
+            from_tag: "a".into(),
+            to_tag: "b".into(),
+        },
         watcher_target: "sip:x@h".into(),
         expires_secs: None,
         in_dialog: false,
     };
-    assert_eq!(s.subscribe(&sub, 0), Err(SubscribeError::NotOwner(not_owner)));
+    assert_eq!(
+        s.subscribe(&sub, 0),
+        Err(SubscribeError::NotOwner(not_owner))
+    );
     assert_eq!(s.route_message(aor, 0), Err(not_owner));
     // The MSISDN index checks the number's owner the same way.
     let (msisdn, m_owner) = (0..)
@@ -163,9 +231,15 @@ fn misrouted_requests_are_refused_with_not_owner() {
         })
         .find(|(_, o)| *o != wrong)
         .unwrap();
-    let err = NotOwner { owner: Owner::Shard(m_owner), revision: 3 };
+    let err = NotOwner {
+        owner: Owner::Shard(m_owner),
+        revision: 3,
+    };
     assert_eq!(s.lookup_msisdn(&msisdn), Err(err));
-    assert_eq!(s.index_msisdn(&msisdn, aor), Err(MsisdnIndexError::NotOwner(err)));
+    assert_eq!(
+        s.index_msisdn(&msisdn, aor),
+        Err(MsisdnIndexError::NotOwner(err))
+    );
     assert_eq!(s.unindex_msisdn(&msisdn, aor), Err(err));
     // And the owner accepts.
     let mut right = PresenceShard::new(owner, map, ShardConfig::default()).unwrap();

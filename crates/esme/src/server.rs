@@ -155,8 +155,10 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
                     });
                 match spawned {
                     Ok(handle) => {
-                        let mut threads =
-                            shared.threads.lock().unwrap_or_else(PoisonError::into_inner);
+                        let mut threads = shared
+                            .threads
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner);
                         threads.retain(|t| !t.is_finished());
                         threads.push(handle);
                     }
@@ -184,7 +186,11 @@ fn serve(stream: TcpStream, shared: &Shared) {
     while open && !shared.stop.load(Ordering::SeqCst) {
         match stream.read(&mut buf) {
             Ok(0) => open = false,
-            Ok(n) => conn.on_bytes(&mut shared.smsc(), buf.get(..n).unwrap_or_default(), now_ms()),
+            Ok(n) => conn.on_bytes(
+                &mut shared.smsc(),
+                buf.get(..n).unwrap_or_default(),
+                now_ms(),
+            ),
             Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
             Err(err) if err.kind() == ErrorKind::Interrupted => {}
             Err(_) => open = false,

@@ -61,7 +61,13 @@ fn full_conversation_in_octets() {
     assert_eq!(esme.poll_transmit().unwrap(), hex(&submit));
 
     // submit_sm_resp with message id "ab12": the submit is final.
-    esme.on_bytes(&hex(&format!("00000015 80000004 00000000 00000002 {}00", ascii("ab12"))), 20);
+    esme.on_bytes(
+        &hex(&format!(
+            "00000015 80000004 00000000 00000002 {}00",
+            ascii("ab12")
+        )),
+        20,
+    );
     assert_eq!(
         esme.poll_event(),
         Some(EsmeEvent::Submitted {

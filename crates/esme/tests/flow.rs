@@ -325,7 +325,10 @@ fn deliveries_wait_for_the_node_and_are_bounded() {
     assert_eq!(short_message, b"hello");
     assert!(matches!(evs[1], EsmeEvent::DeliveryReceipt { .. }));
     esme.ack_deliver(*seq, CommandStatus::Ok).unwrap();
-    assert_eq!(esme.ack_deliver(*seq, CommandStatus::Ok), Err(AckError::Unknown(*seq)));
+    assert_eq!(
+        esme.ack_deliver(*seq, CommandStatus::Ok),
+        Err(AckError::Unknown(*seq))
+    );
     assert_eq!(sent(&mut esme)[0].seq, 40);
     // After a reconnect an old handle cannot answer anything.
     let EsmeEvent::DeliveryReceipt { seq: old, .. } = evs[1] else {

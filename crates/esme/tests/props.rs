@@ -75,7 +75,9 @@ impl Fake {
                     let pdu = decode(&rest[..len]).expect("valid output");
                     let seq = pdu.sequence_number;
                     match pdu.body {
-                        PduBody::BindTransceiver(_) => replies.push(bind_resp(seq, CommandStatus::Ok)),
+                        PduBody::BindTransceiver(_) => {
+                            replies.push(bind_resp(seq, CommandStatus::Ok))
+                        }
                         PduBody::SubmitSm(_) => self.pending.push(seq),
                         PduBody::EnquireLink => replies.push(simple(seq, PduBody::EnquireLinkResp)),
                         PduBody::Unbind => replies.push(simple(seq, PduBody::UnbindResp)),

@@ -29,7 +29,8 @@ fn submit_all(world: &mut World, texts: &[String], dest_of: impl Fn(usize) -> St
     }
     let n = texts.len();
     assert!(
-        world.run_until(600_000, |evs| evs.iter().filter_map(final_token).count() >= n),
+        world.run_until(600_000, |evs| evs.iter().filter_map(final_token).count()
+            >= n),
         "not every submit got a final answer"
     );
 }
@@ -42,7 +43,10 @@ fn assert_each_submitted_once(events: &[EsmeEvent], n: usize) -> HashMap<u64, St
             let EsmeEvent::Submitted { message_id, .. } = event else {
                 panic!("unexpected final event {event:?}");
             };
-            assert!(ids.insert(token, message_id.clone()).is_none(), "token {token} twice");
+            assert!(
+                ids.insert(token, message_id.clone()).is_none(),
+                "token {token} twice"
+            );
         }
     }
     assert_eq!(ids.len(), n);
@@ -116,7 +120,10 @@ fn throttling_keeps_order_per_destination_with_a_full_window() {
     assert_each_submitted_once(&world.events, 120);
     let mut per_dest: HashMap<String, Vec<String>> = HashMap::new();
     for record in world.smsc.submits() {
-        per_dest.entry(record.dest).or_default().push(record.text.unwrap());
+        per_dest
+            .entry(record.dest)
+            .or_default()
+            .push(record.text.unwrap());
     }
     assert_eq!(per_dest.len(), 7);
     for (dest, got) in per_dest {
@@ -139,7 +146,12 @@ fn global_order_with_window_one() {
     let mut world = World::new(esme, smsc);
     let texts: Vec<String> = (0..30).map(|i| format!("t{i:02}")).collect();
     submit_all(&mut world, &texts, |i| format!("49170000{i:04}"));
-    let recorded: Vec<String> = world.smsc.submits().into_iter().filter_map(|r| r.text).collect();
+    let recorded: Vec<String> = world
+        .smsc
+        .submits()
+        .into_iter()
+        .filter_map(|r| r.text)
+        .collect();
     assert_eq!(recorded, texts);
 }
 
@@ -186,7 +198,10 @@ fn long_mo_arrives_in_parts_and_waits_for_the_ack() {
         .iter()
         .any(|e| matches!(e, EsmeEvent::Bound { .. }))));
     let text = "Long reply from the phone. ".repeat(15);
-    let parts = world.smsc.inject_mo("491511234567", "4000123", &text).unwrap();
+    let parts = world
+        .smsc
+        .inject_mo("491511234567", "4000123", &text)
+        .unwrap();
     assert_eq!(parts, 3);
     world.settle();
     let mos: Vec<_> = world
@@ -201,15 +216,29 @@ fn long_mo_arrives_in_parts_and_waits_for_the_ack() {
                 short_message,
                 concat,
                 ..
-            } => Some((*seq, source, dest, *data_coding, short_message, concat.unwrap())),
+            } => Some((
+                *seq,
+                source,
+                dest,
+                *data_coding,
+                short_message,
+                concat.unwrap(),
+            )),
             _ => None,
         })
         .collect();
     assert_eq!(mos.len(), 3);
-    assert_eq!(world.smsc.counters().deliver_sm_resp, 0, "nothing acked yet");
+    assert_eq!(
+        world.smsc.counters().deliver_sm_resp,
+        0,
+        "nothing acked yet"
+    );
     let mut joined = String::new();
     for (i, (_, source, dest, dc, payload, concat)) in mos.iter().enumerate() {
-        assert_eq!((source.as_str(), dest.as_str()), ("491511234567", "4000123"));
+        assert_eq!(
+            (source.as_str(), dest.as_str()),
+            ("491511234567", "4000123")
+        );
         assert_eq!((concat.total, usize::from(concat.seq)), (3, i + 1));
         joined += &decode_text(*dc, payload, SeptetPacking::Unpacked).unwrap();
     }
@@ -237,7 +266,10 @@ fn refused_mos_are_redelivered_by_the_simulator() {
     world.auto_ack = false;
     world.run_until(1_000, |evs| !evs.is_empty());
     for i in 0..5 {
-        world.smsc.inject_mo("491511234567", "4000123", &format!("mo {i}")).unwrap();
+        world
+            .smsc
+            .inject_mo("491511234567", "4000123", &format!("mo {i}"))
+            .unwrap();
     }
     let is_mo = |e: &EsmeEvent| matches!(e, EsmeEvent::MobileOriginated { .. });
     world.settle();
@@ -260,17 +292,26 @@ fn refused_mos_are_redelivered_by_the_simulator() {
         })
         .collect();
     texts.sort();
-    assert_eq!(texts, (0..5).map(|i| format!("mo {i}").into_bytes()).collect::<Vec<_>>());
+    assert_eq!(
+        texts,
+        (0..5)
+            .map(|i| format!("mo {i}").into_bytes())
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn echo_text_comes_back_as_an_mo() {
     let mut world = World::new(esme_config(), SmscConfig::default());
-    submit_all(&mut world, &["echo ping".to_owned()], |_| "491700000009".into());
+    submit_all(&mut world, &["echo ping".to_owned()], |_| {
+        "491700000009".into()
+    });
     let got = world.run_until(world.now + 1_000, |evs| {
-        evs.iter().any(|e| matches!(e,
+        evs.iter().any(|e| {
+            matches!(e,
             EsmeEvent::MobileOriginated { short_message, source, .. }
-                if short_message == b"MO reply: ping" && source == "491700000009"))
+                if short_message == b"MO reply: ping" && source == "491700000009")
+        })
     });
     assert!(got);
 }
@@ -286,9 +327,10 @@ fn wrong_credentials_fail_the_bind_and_retry_with_backoff() {
     };
     let mut world = World::new(esme_config(), smsc);
     let failures = |evs: &[EsmeEvent]| {
-        count(evs, |e| {
-            matches!(e, EsmeEvent::BindFailed { status } if *status == CommandStatus::BindFail)
-        })
+        count(
+            evs,
+            |e| matches!(e, EsmeEvent::BindFailed { status } if *status == CommandStatus::BindFail),
+        )
     };
     assert!(world.run_until(10_000, |evs| failures(evs) >= 4));
     // Backoff 100 + 200 + 400 between the four attempts.

@@ -43,7 +43,8 @@ fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// Parses an `@` prefix: `@user`, `@user@host`, `@sip:user@host` or `@sips:user@host`
 /// (also with the full-width `＠`), then an optional separator (`:`, `,`, `：`, `，`) and
-/// blanks. `@user` alone means `sip:user@{domain}`.
+/// blanks. `@user` alone means `sip:user@{domain}`. `@sip:` and `@sips:` always start a URI
+/// (so a user literally named `sip` is addressed as `@sip:sip@host`).
 pub fn parse_at_prefix<'a>(text: &'a str, domain: &str) -> Option<AtPrefix<'a>> {
     let t = text.trim_start();
     let after = t.strip_prefix('@').or_else(|| t.strip_prefix('＠'))?;
@@ -52,7 +53,11 @@ pub fn parse_at_prefix<'a>(text: &'a str, domain: &str) -> Option<AtPrefix<'a>> 
         None => (false, after),
     };
     let (user, tail) = take_while(body, is_user_char);
-    let user = if explicit { user } else { user.trim_end_matches('.') };
+    let user = if explicit {
+        user
+    } else {
+        user.trim_end_matches('.')
+    };
     let tail = body.get(user.len()..).unwrap_or(tail);
     if user.is_empty() || user.len() > MAX_PREFIX_PART {
         return None;
@@ -184,7 +189,10 @@ mod tests {
             render("{from_user}: {text}", "sip:alice@x", "", "hi {from}"),
             "alice: hi {from}"
         );
-        assert_eq!(render("[{from}] {x} {text}", "sip:a@x", "", "t"), "[sip:a@x] {x} t");
+        assert_eq!(
+            render("[{from}] {x} {text}", "sip:a@x", "", "t"),
+            "[sip:a@x] {x} t"
+        );
         assert_eq!(render("to {to}", "", "sip:b@x", ""), "to sip:b@x");
     }
 

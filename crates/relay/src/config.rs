@@ -192,8 +192,7 @@ impl RelayConfig {
             return bad("access_number plus extension exceeds 20 digits");
         }
         let capacity = 10u32.pow(u32::from(self.extension_digits));
-        if self.max_extensions_per_phone == 0
-            || u32::from(self.max_extensions_per_phone) > capacity
+        if self.max_extensions_per_phone == 0 || u32::from(self.max_extensions_per_phone) > capacity
         {
             return bad("max_extensions_per_phone must be 1..=10^extension_digits");
         }

@@ -85,7 +85,8 @@ impl Conversations {
     /// The extension in a destination address `access_number + digits`, if it has that shape.
     pub fn parse_extension(&self, dest: &str, access_number: &str) -> Option<u16> {
         let digits = dest.trim_start_matches('+').strip_prefix(access_number)?;
-        let ok = digits.len() == usize::from(self.digits) && digits.bytes().all(|b| b.is_ascii_digit());
+        let ok =
+            digits.len() == usize::from(self.digits) && digits.bytes().all(|b| b.is_ascii_digit());
         if ok {
             digits.parse().ok()
         } else {
@@ -294,7 +295,11 @@ mod tests {
         let (b, _) = c.extension_for("+1", "sip:b@x", 1);
         assert_eq!(b, 2);
         assert_eq!(c.extension_for("+1", "sip:a@x", 2), (1, None));
-        assert_eq!(c.extension_for("+2", "sip:b@x", 3).0, 1, "tables are per phone");
+        assert_eq!(
+            c.extension_for("+2", "sip:b@x", 3).0,
+            1,
+            "tables are per phone"
+        );
         assert_eq!(c.format_extension(1), "01");
         assert_eq!(c.parse_extension("1065901", "10659"), Some(1));
         assert_eq!(c.parse_extension("10659", "10659"), None);
@@ -331,7 +336,10 @@ mod tests {
     #[test]
     fn snapshot_replays_to_the_same_table() {
         let mut c = Conversations::new(2, 3, 10, 1000);
-        for (i, aor) in ["sip:a@x", "sip:b@x", "sip:c@x", "sip:d@x"].iter().enumerate() {
+        for (i, aor) in ["sip:a@x", "sip:b@x", "sip:c@x", "sip:d@x"]
+            .iter()
+            .enumerate()
+        {
             c.extension_for("+1", aor, i as u64);
         }
         let mut d = Conversations::new(2, 3, 10, 1000);

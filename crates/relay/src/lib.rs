@@ -59,8 +59,8 @@ pub use record::{
 };
 pub use recover::{Recovery, Resubmission};
 pub use shard::{ImRequest, RelayShard};
-pub use smsc::SubmitFailure;
-pub use text::{MoPart, MoReassembler};
 /// Receipt states as parsed by `smartchat_sms::parse_receipt`; [`RelayShard::on_receipt`]
 /// takes them as they are.
 pub use smartchat_sms::ReceiptStat;
+pub use smsc::SubmitFailure;
+pub use text::{MoPart, MoReassembler};

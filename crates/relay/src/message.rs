@@ -197,7 +197,10 @@ mod tests {
             next_at_ms: 300,
         };
         assert_eq!(msg(vec![sub(), waiting]).deadline(&cfg), 300);
-        assert_eq!(msg(vec![sub(), Part::Sending { failures: 0 }]).deadline(&cfg), 1000);
+        assert_eq!(
+            msg(vec![sub(), Part::Sending { failures: 0 }]).deadline(&cfg),
+            1000
+        );
         assert_eq!(msg(vec![sub(), Part::Delivered]).deadline(&cfg), 1500);
         let mut held = msg(vec![]);
         held.phase = Phase::Held { until_ms: 42 };

@@ -76,8 +76,8 @@ impl RelayShard {
             self.help(&mo.source_msisdn, text, mo.deliver_sm, now_ms, &mut ready);
             return Ok(ready);
         };
-        let prefixed = parse_at_prefix(&mo.text, &self.cfg.domain)
-            .map(|p| (p.aor, p.rest.to_owned()));
+        let prefixed =
+            parse_at_prefix(&mo.text, &self.cfg.domain).map(|p| (p.aor, p.rest.to_owned()));
         let target = match prefixed {
             Some((aor, rest)) => Some((aor, rest)),
             None => self
@@ -120,7 +120,14 @@ impl RelayShard {
     }
 
     /// A help (service) SMS to `msisdn`, or `HelpSuppressed`; acknowledges `ack` either way.
-    fn help(&mut self, msisdn: &str, text: String, ack: DeliverSmRef, now_ms: u64, ready: &mut Ready) {
+    fn help(
+        &mut self,
+        msisdn: &str,
+        text: String,
+        ack: DeliverSmRef,
+        now_ms: u64,
+        ready: &mut Ready,
+    ) {
         let cooldown = self.cfg.help_cooldown_ms;
         let sent = self.conv.help_allowed(msisdn, now_ms, cooldown)
             && self.service_sms(msisdn, text, now_ms, ready, Some(ack));

@@ -4,8 +4,15 @@
 //! produces (SIP 202, SMPP `deliver_sm_resp`) and everything a peer could act on (a
 //! `submit_sm`, an IMDN, a WAL reclaim) sits in [`Ready::after_persist`]. The runtime appends
 //! [`Ready::persist`] to the WAL (group commit), waits for the fsync, and only then executes
-//! the actions. When `persist` is empty the actions may leave at once. The relay never hands
-//! out an action any other way, so "202 before the record is on disk" cannot be written.
+//! the actions. The relay never hands out an action any other way, so "202 before the record
+//! is on disk" cannot be written.
+//!
+//! Order matters across Readies too: a Ready's actions may depend on records of *earlier*
+//! Readies (a `DeliverIm` from `on_register` for an IM whose record is still in the group
+//! commit). So the rule for the runtime is: the actions of a Ready leave once every record
+//! handed over up to and including that Ready is durable (remember the WAL's tail LSN when the
+//! Ready arrives; an empty `persist` waits only for that). The simulation executes Readies in
+//! exactly this order.
 
 use smartchat_sms::SmsPart;
 

@@ -58,7 +58,11 @@ struct Rebuilt {
 
 impl RelayShard {
     /// Rebuilds a shard from `records` in LSN order (owned records).
-    pub fn recover<I>(cfg: RelayConfig, records: I, now_ms: u64) -> Result<(RelayShard, Recovery), ConfigError>
+    pub fn recover<I>(
+        cfg: RelayConfig,
+        records: I,
+        now_ms: u64,
+    ) -> Result<(RelayShard, Recovery), ConfigError>
     where
         I: IntoIterator,
         I::Item: std::borrow::Borrow<Record>,
@@ -275,10 +279,12 @@ impl Builder {
             let m = Msg { rec: b.rec, phase };
             if !resubmit.is_empty() {
                 ready.act(Action::Submit(self.shard.submit_for(&m, &resubmit)));
-                self.recovery.resubmitted.push(crate::recover::Resubmission {
-                    id,
-                    parts: resubmit,
-                });
+                self.recovery
+                    .resubmitted
+                    .push(crate::recover::Resubmission {
+                        id,
+                        parts: resubmit,
+                    });
             }
             self.shard.insert(m);
         }

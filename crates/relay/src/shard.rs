@@ -288,7 +288,11 @@ impl RelayShard {
             if let Some(c) = new {
                 ready.record(Record::Conversation(c));
             }
-            format!("{}{}", self.cfg.access_number, self.conv.format_extension(ext))
+            format!(
+                "{}{}",
+                self.cfg.access_number,
+                self.conv.format_extension(ext)
+            )
         };
         let id = self.alloc_id();
         let validity = now_ms.saturating_add(self.cfg.validity_ms);
@@ -338,7 +342,9 @@ impl RelayShard {
                 &r.text,
                 r.id,
                 self.cfg.packed_gsm7,
-                r.source_address.as_deref().unwrap_or(&self.cfg.access_number),
+                r.source_address
+                    .as_deref()
+                    .unwrap_or(&self.cfg.access_number),
                 r.to_msisdn.as_deref().unwrap_or_default(),
                 r.validity_until_ms,
                 Some(only),

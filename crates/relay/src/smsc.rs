@@ -157,6 +157,7 @@ impl RelayShard {
         now_ms: u64,
     ) -> Ready {
         let mut ready = Ready::default();
+        ready.act(Action::AckDeliverSm(ack));
         match self.by_smsc.get(smsc_message_id).copied() {
             Some((id, part)) => self.apply_receipt(id, part, stat, now_ms, &mut ready),
             None if smsc_message_id.len() <= MAX_SMSC_ID && self.cfg.max_early_receipts > 0 => {
@@ -171,7 +172,6 @@ impl RelayShard {
             }
             None => {}
         }
-        ready.act(Action::AckDeliverSm(ack));
         ready
     }
 

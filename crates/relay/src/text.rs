@@ -77,8 +77,11 @@ pub(crate) fn part_count(text: &str, id: u64, packed: bool) -> usize {
 /// One received `deliver_sm` part, as the ESME session hands it over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MoPart<'a> {
-    /// `source_addr`: the phone (the reassembly key).
+    /// `source_addr`: the phone.
     pub source: &'a str,
+    /// `destination_addr`: the access number with its conversation extension. Part of the
+    /// reassembly key, so replies to two conversations are never spliced together (C9).
+    pub dest: &'a str,
     /// `data_coding`.
     pub data_coding: u8,
     /// `short_message` (or `message_payload`).
@@ -118,18 +121,22 @@ impl MoReassembler {
     /// for a single-part MO). `Err(SmsError::ReassemblyFull)` maps to `ESME_RMSGQFUL`; a binary
     /// payload is `SmsError::BinaryPayload` (not text: answer it, do not deliver it).
     pub fn push(&mut self, part: MoPart<'_>, now_ms: u64) -> Result<Option<String>, SmsError> {
-        let received =
-            decode_short_message(part.data_coding, part.short_message, part.udhi, self.packing)?;
+        let received = decode_short_message(
+            part.data_coding,
+            part.short_message,
+            part.udhi,
+            self.packing,
+        )?;
         let text = match received.payload {
             Payload::Text(t) => t,
             Payload::Binary(_) => return Err(SmsError::BinaryPayload(part.data_coding)),
         };
+        let key = format!("{}>{}", part.source, part.dest);
         match (received.concat, part.sar) {
-            (Some(info), _) => self.inner.push(part.source, info, text, now_ms),
-            (None, Some((reference, total, seq))) => {
-                self.inner
-                    .push_sar(part.source, reference, total, seq, text, now_ms)
-            }
+            (Some(info), _) => self.inner.push(&key, info, text, now_ms),
+            (None, Some((reference, total, seq))) => self
+                .inner
+                .push_sar(&key, reference, total, seq, text, now_ms),
             (None, None) => Ok(Some(text)),
         }
     }
@@ -161,7 +168,9 @@ mod tests {
         assert_eq!(one.first().map(|p| p.data_coding), Some(0x00));
         let two = encode_sms(&"你".repeat(71), 1, 6, false).expect("fits");
         assert_eq!(two.len(), 2);
-        assert!(two.iter().all(|p| p.data_coding == 0x08 && p.esm_class_udhi));
+        assert!(two
+            .iter()
+            .all(|p| p.data_coding == 0x08 && p.esm_class_udhi));
         assert_eq!(
             encode_sms(&"a".repeat(153 * 6 + 1), 1, 6, false),
             Err(RelayError::TextTooLong {
@@ -176,7 +185,9 @@ mod tests {
         let text = "b".repeat(400); // 3 parts of 153
         let all = submit_parts(&text, 7, false, "1065901", "+1234", 99, None);
         assert_eq!(all.len(), 3);
-        assert!(all.iter().all(|p| p.esm_class == 0x40 && p.registered_delivery == 1));
+        assert!(all
+            .iter()
+            .all(|p| p.esm_class == 0x40 && p.registered_delivery == 1));
         let some = submit_parts(&text, 7, false, "1065901", "+1234", 99, Some(&[2]));
         assert_eq!(some.len(), 1);
         assert_eq!(some.first(), all.get(2));
@@ -194,6 +205,7 @@ mod tests {
                 .push(
                     MoPart {
                         source: "+1234",
+                        dest: "1065901",
                         data_coding: p.data_coding,
                         short_message: &p.short_message,
                         udhi: p.esm_class_udhi,
@@ -210,6 +222,7 @@ mod tests {
             .push(
                 MoPart {
                     source: "+1234",
+                    dest: "10659",
                     data_coding: 0x08,
                     short_message: &[0x4F, 0x60],
                     udhi: false,

@@ -94,13 +94,13 @@ fn frame(buf: &[u8], max: usize, st: &mut State) -> Result<Option<Frame>, SipErr
 
 /// Reads the single Content-Length of the header section ending at `head_end`.
 fn content_length(msg: &[u8], head_end: usize, max: usize) -> Result<usize, SipError> {
-    let sl_end = memchr::memmem::find(msg, b"\r\n").ok_or(SipError::Incomplete)?;
+    let sl_end = lines::first_crlf(msg).ok_or(SipError::BadLineEnding)?;
     let section = msg.get(sl_end + 2..head_end - 2).unwrap_or_default();
     let mut found = None;
     for raw in Lines::new(section) {
         let raw = raw?;
         let name = section.get(raw.name.clone()).unwrap_or_default();
-        if !matches!(HeaderName::known(name), Some(HeaderName::ContentLength)) {
+        if !matches!(crate::header::known(name), Some(HeaderName::ContentLength)) {
             continue;
         }
         if found.is_some() {

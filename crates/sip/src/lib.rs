@@ -21,6 +21,31 @@
 //!
 //! Conformance is checked against every RFC 4475 torture message and against
 //! captures of sipp 3.6 (see `tests/`).
+//!
+//! ```
+//! use smartchat_sip::{parse_datagram, response_to, Method};
+//!
+//! let req = parse_datagram(
+//!     b"MESSAGE sip:bob@example.com SIP/2.0\r\n\
+//!       v: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776;rport\r\n\
+//!       f: <sip:alice@example.com>;tag=49583\r\n\
+//!       t: <sip:bob@example.com>\r\n\
+//!       i: a84b4c76e66710\r\n\
+//!       CSeq: 1 MESSAGE\r\n\
+//!       l: 5\r\n\r\nhello",
+//! )?;
+//! assert_eq!(req.method(), Some(&Method::Message));
+//! assert_eq!(req.top_via()?.rport(), Some(None));
+//! assert_eq!(req.from()?.uri.aor(), "sip:alice@example.com");
+//! assert_eq!(req.body, b"hello");
+//!
+//! let mut out = Vec::new();
+//! response_to(&req, 202, "Accepted").to_tag("srv1").encode(&mut out);
+//! let resp = parse_datagram(&out)?;
+//! assert_eq!(resp.to()?.tag(), Some("srv1"));
+//! assert_eq!(resp.cseq()?, req.cseq()?);
+//! # Ok::<(), smartchat_sip::SipError>(())
+//! ```
 
 mod access;
 mod builder;

@@ -50,16 +50,14 @@ impl<'a> Lines<'a> {
     }
 
     /// Returns the end of the line starting at `start` (index of its CR) and
-    /// the start of the next line, checking the CRLF discipline.
+    /// the start of the next line, checking the CRLF discipline in one scan.
     fn line_end(&self, start: usize) -> Result<(usize, usize), SipError> {
         let rest = self.section.get(start..).unwrap_or_default();
-        let nl = memchr::memchr(b'\n', rest).ok_or(SipError::BadLineEnding)?;
-        let content_len = nl.checked_sub(1).ok_or(SipError::BadLineEnding)?;
-        let (content, cr) = rest.split_at(content_len);
-        if cr.first() != Some(&b'\r') || memchr::memchr(b'\r', content).is_some() {
+        let i = memchr::memchr2(b'\r', b'\n', rest).ok_or(SipError::BadLineEnding)?;
+        if rest.get(i) != Some(&b'\r') || rest.get(i + 1) != Some(&b'\n') {
             return Err(SipError::BadLineEnding);
         }
-        Ok((start + content_len, start + nl + 1))
+        Ok((start + i, start + i + 2))
     }
 }
 
@@ -142,8 +140,24 @@ pub(crate) fn unfold(value: &str, folded: bool) -> Cow<'_, str> {
 }
 
 /// Finds the end of the header section: the index just past the CRLFCRLF
-/// that terminates it (RFC 3261 §7), searching at most `limit` bytes.
+/// that terminates it (RFC 3261 §7), searching `buf[from..limit]`. Walks line
+/// feeds with memchr: a header section has a few dozen of them.
 pub(crate) fn head_end(buf: &[u8], from: usize, limit: usize) -> Option<usize> {
-    let hay = buf.get(from.min(buf.len())..limit.min(buf.len()))?;
-    memchr::memmem::find(hay, b"\r\n\r\n").map(|i| from + i + 4)
+    let hay = buf.get(..limit.min(buf.len()))?;
+    let mut i = from;
+    while let Some(off) = hay.get(i..).and_then(|r| memchr::memchr(b'\n', r)) {
+        let nl = i + off;
+        if nl >= 3 && hay.get(nl - 3..=nl) == Some(&b"\r\n\r\n"[..]) {
+            return Some(nl + 1);
+        }
+        i = nl + 1;
+    }
+    None
+}
+
+/// Index of the CR of the first CRLF in `buf` (the end of the start line).
+pub(crate) fn first_crlf(buf: &[u8]) -> Option<usize> {
+    let nl = memchr::memchr(b'\n', buf)?;
+    let cr = nl.checked_sub(1)?;
+    (buf.get(cr) == Some(&b'\r')).then_some(cr)
 }

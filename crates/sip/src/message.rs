@@ -76,7 +76,7 @@ pub fn parse_datagram_with_max(buf: &[u8], max: usize) -> Result<SipMessage<'_>,
         return Err(SipError::Empty);
     }
     let head_end = lines::head_end(msg, 0, msg.len()).ok_or(SipError::Incomplete)?;
-    let sl_end = memchr::memmem::find(msg, b"\r\n").ok_or(SipError::Incomplete)?;
+    let sl_end = lines::first_crlf(msg).ok_or(SipError::BadLineEnding)?;
     let start = parse_start_line(msg.get(..sl_end).unwrap_or_default())?;
     let section = msg.get(sl_end + 2..head_end - 2).unwrap_or_default();
     let text = std::str::from_utf8(section).map_err(|_| SipError::NotUtf8)?;

@@ -29,6 +29,10 @@ fn compact_forms_fold_to_long_names() {
         ("r", HeaderName::ReferTo),
         ("b", HeaderName::ReferredBy),
         ("x", HeaderName::SessionExpires),
+        ("a", HeaderName::AcceptContact),
+        ("j", HeaderName::RejectContact),
+        ("d", HeaderName::RequestDisposition),
+        ("y", HeaderName::Identity),
     ];
     for (short, long) in pairs {
         let parsed = HeaderName::parse(short);

@@ -138,7 +138,7 @@ fn decode_payload_with_fill(
         DataCoding::Gsm7 => match packing {
             SeptetPacking::Unpacked => gsm7_decode_unpacked(bytes)?,
             SeptetPacking::Packed => {
-                let mut septets = Vec::with_capacity(bytes.len() * 8 / 7 + 1);
+                let mut septets = Vec::with_capacity(bytes.len() / 7 * 8 + 8);
                 gsm7_unpack_implied(bytes, fill_bits, &mut septets)?;
                 gsm7_decode_unpacked(&septets)?
             }

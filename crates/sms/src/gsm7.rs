@@ -195,27 +195,54 @@ pub fn extension_char(septet: u8) -> Option<char> {
 /// filled with CR, not zeros, so a receiver does not read a spurious '@' (TS 23.038
 /// §6.1.2.3.1). Empty input writes nothing.
 pub fn gsm7_pack(septets: &[u8], fill_bits: u8, out: &mut Vec<u8>) {
-    if septets.is_empty() {
-        return;
-    }
-    let fill = u32::from(fill_bits & 7);
-    out.reserve((septets.len() * 7 + fill as usize).div_ceil(8));
-    let mut acc: u32 = 0;
-    let mut nbits: u32 = fill;
+    out.reserve((septets.len() * 7 + 7).div_ceil(8));
+    let mut p = Packer::new(out, fill_bits);
     for &s in septets {
-        acc |= u32::from(s & 0x7F) << nbits;
-        nbits += 7;
-        while nbits >= 8 {
-            out.push(acc as u8);
-            acc >>= 8;
-            nbits -= 8;
+        p.push(s);
+    }
+    p.finish();
+}
+
+/// Streaming septet packer shared by [`gsm7_pack`] and [`gsm7_encode_packed`].
+struct Packer<'a> {
+    out: &'a mut Vec<u8>,
+    acc: u32,
+    nbits: u32,
+    count: usize,
+    last: u8,
+}
+
+impl<'a> Packer<'a> {
+    fn new(out: &'a mut Vec<u8>, fill_bits: u8) -> Self {
+        Packer {
+            out,
+            acc: 0,
+            nbits: u32::from(fill_bits & 7),
+            count: 0,
+            last: 0,
         }
     }
-    if nbits > 0 {
-        if nbits == 1 {
-            acc |= u32::from(CR) << 1;
+
+    #[inline]
+    fn push(&mut self, septet: u8) {
+        self.acc |= u32::from(septet & 0x7F) << self.nbits;
+        self.nbits += 7;
+        if self.nbits >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.nbits -= 8;
         }
-        out.push(acc as u8);
+        self.count += 1;
+        self.last = septet;
+    }
+
+    fn finish(mut self) {
+        if self.count > 0 && self.nbits > 0 {
+            if self.nbits == 1 {
+                self.acc |= u32::from(CR) << 1;
+            }
+            self.out.push(self.acc as u8);
+        }
     }
 }
 
@@ -313,13 +340,28 @@ pub fn ends_on_octet_boundary(septet_count: usize, fill_bits: u8) -> bool {
 /// septet count. When the text ends in CR exactly on an octet boundary a second CR is added,
 /// as TS 23.038 §6.1.2.3.1 requires, so the receiver's pad-stripping (see
 /// [`gsm7_unpack_implied`]) leaves the wanted CR: the receiver then sees CR CR, which the spec
-/// defines as equivalent to one CR.
+/// defines as equivalent to one CR. On error `out` is restored to its previous length.
 pub fn gsm7_encode_packed(text: &str, fill_bits: u8, out: &mut Vec<u8>) -> Result<usize, SmsError> {
-    let mut septets = Vec::with_capacity(text.len() + 1);
-    gsm7_encode_unpacked(text, &mut septets)?;
-    if septets.last() == Some(&CR) && ends_on_octet_boundary(septets.len(), fill_bits) {
-        septets.push(CR);
+    let start = out.len();
+    out.reserve(text.len());
+    let mut p = Packer::new(out, fill_bits);
+    for (index, ch) in text.char_indices() {
+        match gsm7_char(ch) {
+            Some(GsmChar::Basic(s)) => p.push(s),
+            Some(GsmChar::Extended(s)) => {
+                p.push(ESC);
+                p.push(s);
+            }
+            None => {
+                p.out.truncate(start);
+                return Err(SmsError::Unrepresentable { ch, index });
+            }
+        }
     }
-    gsm7_pack(&septets, fill_bits, out);
-    Ok(septets.len())
+    if p.count > 0 && p.last == CR && ends_on_octet_boundary(p.count, fill_bits) {
+        p.push(CR);
+    }
+    let count = p.count;
+    p.finish();
+    Ok(count)
 }

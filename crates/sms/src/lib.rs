@@ -9,6 +9,29 @@
 //! - [`reassembly`]: bounded reassembly of received parts (UDH or SAR TLVs).
 //! - [`receipt`]: tolerant delivery-receipt text parsing (SMPP 3.4 Appendix B).
 //!
+//! ```
+//! use smartchat_sms::*;
+//!
+//! let text = "Hej, år: {5€} ".repeat(12); // 17 septets each ({ € } take 2): 204 → 2 parts
+//! let opts = SplitOptions { reference: 7, ..SplitOptions::default() };
+//! let parts = split_message(&text, &opts)?;
+//! assert_eq!((parts.len(), parts[0].data_coding, parts[0].esm_class_udhi), (2, 0x00, true));
+//!
+//! let mut reassembler = Reassembler::new(1024, 300_000);
+//! let mut whole = None;
+//! for (now_ms, p) in (0u64..).zip(&parts) {
+//!     let rx = decode_short_message(p.data_coding, &p.short_message, true, opts.packing)?;
+//!     if let (Some(info), Payload::Text(t)) = (rx.concat, rx.payload) {
+//!         whole = reassembler.push("+15551234", info, t, now_ms)?;
+//!     }
+//! }
+//! assert_eq!(whole.as_deref(), Some(text.as_str()));
+//!
+//! let r = parse_receipt("id:2A sub:001 dlvrd:001 submit date:2611281200 done date:2611281200 stat:DELIVRD err:000 text:hi")?;
+//! assert!(r.stat.is_final());
+//! # Ok::<(), SmsError>(())
+//! ```
+//!
 //! Why it is its own crate: everything here reads network input, so it is kept free of the
 //! runtime to be unit-, property- and fuzz-tested from a seed, and it never panics on input.
 

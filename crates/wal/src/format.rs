@@ -129,7 +129,8 @@ impl RecordHeader {
             flags,
             len: u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]),
             lsn: u64::from_le_bytes([
-                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15],
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14],
+                bytes[15],
             ]),
             crc: u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]),
         })
@@ -374,7 +375,10 @@ mod tests {
         assert!(a < b);
         assert_eq!(SegmentId::parse_file_name(&b), Some(SegmentId(10)));
         assert_eq!(SegmentId::parse_file_name("wal-1.seg"), None);
-        assert_eq!(SegmentId::parse_file_name("wal-0000000000000000001x.seg"), None);
+        assert_eq!(
+            SegmentId::parse_file_name("wal-0000000000000000001x.seg"),
+            None
+        );
         assert_eq!(SegmentId::parse_file_name("other.seg"), None);
     }
 

@@ -96,7 +96,10 @@ pub fn sub_req(presentity: &str, watcher: &str, n: u32, expires: Option<u32>) ->
 }
 
 pub fn busy(b: bool) -> Option<PublishedState> {
-    Some(PublishedState { busy: b, note: None })
+    Some(PublishedState {
+        busy: b,
+        note: None,
+    })
 }
 
 pub fn mobile(m: &str) -> Status {

@@ -73,9 +73,17 @@ impl MUser {
     }
 
     pub fn compose(&self) -> Status {
-        let busy = self.pubs.iter().max_by_key(|p| p.modified).is_some_and(|p| p.busy);
+        let busy = self
+            .pubs
+            .iter()
+            .max_by_key(|p| p.modified)
+            .is_some_and(|p| p.busy);
         if !self.bindings.is_empty() {
-            return if busy { Status::Busy } else { Status::Available };
+            return if busy {
+                Status::Busy
+            } else {
+                Status::Available
+            };
         }
         match (&self.sub.msisdn, self.sub.service) {
             (Some(m), true) => Status::Mobile { msisdn: m.clone() },
@@ -98,7 +106,10 @@ impl Model {
     }
 
     pub fn active_dialogs_on(&self, presentity: &str) -> usize {
-        self.dialogs.iter().filter(|d| d.active && d.presentity == presentity).count()
+        self.dialogs
+            .iter()
+            .filter(|d| d.active && d.presentity == presentity)
+            .count()
     }
 
     /// Expected result of a REGISTER; applies it on success.
@@ -116,7 +127,10 @@ impl Model {
                 if req.expires_secs != Some(0) {
                     return Err(RegistrarError::InvalidWildcard);
                 }
-                if u.bindings.values().any(|b| b.call_id == req.call_id && req.cseq <= b.cseq) {
+                if u.bindings
+                    .values()
+                    .any(|b| b.call_id == req.call_id && req.cseq <= b.cseq)
+                {
                     return Err(RegistrarError::OutOfOrder);
                 }
                 u.bindings.clear();
@@ -145,7 +159,9 @@ impl Model {
             }
         }
         if next.len() > max_contacts {
-            return Err(RegistrarError::TooManyContacts { limit: max_contacts });
+            return Err(RegistrarError::TooManyContacts {
+                limit: max_contacts,
+            });
         }
         u.bindings = next;
         Ok(())
@@ -161,11 +177,14 @@ impl Model {
         max_pubs: usize,
     ) -> Result<u32, PublishError> {
         let u = self.users.get(aor).ok_or(PublishError::UnknownUser)?;
-        let exp = resolve(expires).map_err(|min_expires| PublishError::IntervalTooBrief { min_expires })?;
+        let exp = resolve(expires)
+            .map_err(|min_expires| PublishError::IntervalTooBrief { min_expires })?;
         match etag {
             None if body.is_none() => Err(PublishError::MissingBody),
             None if exp == 0 => Err(PublishError::InitialRemove),
-            None if u.pubs.len() >= max_pubs => Err(PublishError::TooManyPublications { limit: max_pubs }),
+            None if u.pubs.len() >= max_pubs => {
+                Err(PublishError::TooManyPublications { limit: max_pubs })
+            }
             None => Ok(exp),
             Some(e) if !u.pubs.iter().any(|p| p.etag == e) => Err(PublishError::UnknownEtag),
             Some(_) => Ok(exp),
@@ -173,7 +192,14 @@ impl Model {
     }
 
     /// Applies a successful PUBLISH.
-    pub fn apply_publish(&mut self, aor: &str, etag: Option<&str>, body: Option<bool>, out: &PublishOutcome, now: u64) {
+    pub fn apply_publish(
+        &mut self,
+        aor: &str,
+        etag: Option<&str>,
+        body: Option<bool>,
+        out: &PublishOutcome,
+        now: u64,
+    ) {
         self.seq += 1;
         let seq = self.seq;
         let u = self.users.get_mut(aor).expect("published user exists");

@@ -68,8 +68,8 @@ impl EsmeSession {
                     }
                     _ => None,
                 };
-                let pause = (self.paused_until > 0 && !self.queue.is_empty())
-                    .then_some(self.paused_until);
+                let pause =
+                    (self.paused_until > 0 && !self.queue.is_empty()).then_some(self.paused_until);
                 let submits = self.in_flight.iter().map(|f| f.deadline).min();
                 [keep_alive, pause, submits, self.unbind.map(|u| u.deadline)]
                     .into_iter()
@@ -106,6 +106,9 @@ impl EsmeSession {
                     reason,
                 });
             }
+            if self.config.order_per_destination {
+                self.busy_dests.insert(item.dest_key);
+            }
             self.in_flight.push(InFlight {
                 item,
                 seq,
@@ -120,12 +123,16 @@ impl EsmeSession {
             return (!self.queue.is_empty()).then_some(0);
         }
         let lookahead = self.config.window.saturating_mul(LOOKAHEAD_WINDOWS);
-        self.queue.iter().take(lookahead).position(|q| {
-            !self
-                .in_flight
-                .iter()
-                .any(|f| f.item.dest_key == q.dest_key)
-        })
+        self.queue
+            .iter()
+            .take(lookahead)
+            .position(|q| !self.busy_dests.contains(&q.dest_key))
+    }
+
+    fn remove_in_flight(&mut self, index: usize) -> InFlight {
+        let flight = self.in_flight.swap_remove(index);
+        self.busy_dests.remove(&flight.item.dest_key);
+        flight
     }
 
     /// Puts a submit back at its place in submission order.
@@ -155,7 +162,7 @@ impl EsmeSession {
         // Bounded by the window: each step removes an entry or advances.
         while index < self.in_flight.len() {
             if self.in_flight[index].deadline <= now {
-                let flight = self.in_flight.swap_remove(index);
+                let flight = self.remove_in_flight(index);
                 self.retry_or_give_up(flight.item, ResendReason::ResponseTimeout);
                 expired = true;
             } else {
@@ -196,7 +203,7 @@ impl EsmeSession {
             self.stats.unmatched_responses += 1;
             return;
         };
-        let flight = self.in_flight.swap_remove(index);
+        let flight = self.remove_in_flight(index);
         let token = flight.item.token;
         match status {
             CommandStatus::Ok => self.events.push_back(EsmeEvent::Submitted {
@@ -213,7 +220,7 @@ impl EsmeSession {
                     resume_at: self.paused_until,
                 });
                 // Not a resend: the SMSC refused it, so no duplicate is possible.
-                let _ = flight;
+                self.requeue(flight.item);
             }
             _ => self.events.push_back(EsmeEvent::SubmitFailed {
                 token,

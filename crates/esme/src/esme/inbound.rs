@@ -98,7 +98,8 @@ impl EsmeSession {
     }
 
     fn on_bind_resp(&mut self, seq: u32, status: CommandStatus, smsc: &str, now: u64) {
-        if self.state != SessionState::Binding || !self.bind.is_some_and(|b| b.seq == seq) {
+        let ours = matches!(self.bind, Some(b) if b.seq == seq);
+        if self.state != SessionState::Binding || !ours {
             self.stats.unmatched_responses += 1;
             return;
         }

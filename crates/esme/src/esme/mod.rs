@@ -37,7 +37,7 @@ mod flow;
 mod inbound;
 mod types;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use smartchat_smpp::{Bind, CommandStatus, Pdu, PduBody};
 
@@ -92,6 +92,8 @@ pub struct EsmeSession {
     events: VecDeque<EsmeEvent>,
     queue: VecDeque<Queued>,
     in_flight: Vec<InFlight>,
+    /// Destination keys of `in_flight` (only with `order_per_destination`).
+    busy_dests: HashSet<u64>,
     next_order: u64,
     /// deliver_sm of the current connection handed out and not yet answered.
     unacked: Vec<u32>,
@@ -139,6 +141,7 @@ impl EsmeSession {
             events: VecDeque::new(),
             queue: VecDeque::new(),
             in_flight: Vec::new(),
+            busy_dests: HashSet::new(),
             next_order: 0,
             unacked: Vec::new(),
             bind: None,
@@ -201,6 +204,13 @@ impl EsmeSession {
             deadline: now.saturating_add(self.config.response_timeout_ms),
         });
         self.state = SessionState::Binding;
+    }
+
+    /// Opening the connection failed: try again after the backoff.
+    pub fn on_connect_failed(&mut self, now: u64) {
+        if self.state == SessionState::Disconnected && !self.closing {
+            self.disconnect(DisconnectReason::ConnectFailed, now);
+        }
     }
 
     /// The transport closed (by the peer, an I/O error, or after our own Disconnected event).
@@ -365,6 +375,7 @@ impl EsmeSession {
         self.unacked.clear();
         self.paused_until = 0;
         let in_flight = std::mem::take(&mut self.in_flight);
+        self.busy_dests.clear();
         for flight in in_flight {
             self.retry_or_give_up(flight.item, ResendReason::ConnectionLost);
         }

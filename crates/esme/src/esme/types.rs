@@ -202,6 +202,9 @@ pub enum DisconnectReason {
     /// The runtime reported the transport closed.
     #[error("connection closed by the transport")]
     TransportClosed,
+    /// The runtime could not open a connection.
+    #[error("could not connect")]
+    ConnectFailed,
     /// Our unbind was answered (or [`super::EsmeSession::close`] ended a bind attempt).
     #[error("unbound")]
     Closed,

@@ -9,8 +9,8 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use smartchat_smpp::{
-    decode, BindResp, CommandId, CommandStatus, ErrorReply, MessageState, Pdu, PduBody,
-    SmppError, SubmitSm, Tlvs,
+    decode, BindResp, CommandId, CommandStatus, ErrorReply, MessageState, Pdu, PduBody, SmppError,
+    SubmitSm, Tlvs,
 };
 use smartchat_sms::{decode_short_message, ConcatInfo, Payload, SeptetPacking, ESM_CLASS_UDHI};
 
@@ -192,8 +192,12 @@ impl SmscConnection {
     /// The transport is gone: unanswered MOs go back to the simulator for another connection.
     pub fn on_disconnected(&mut self, smsc: &mut Smsc) {
         self.closed = true;
-        let sent = std::mem::take(&mut self.outstanding).into_iter().map(|s| s.item);
-        let scheduled = std::mem::take(&mut self.scheduled).into_iter().map(|s| s.item);
+        let sent = std::mem::take(&mut self.outstanding)
+            .into_iter()
+            .map(|s| s.item);
+        let scheduled = std::mem::take(&mut self.scheduled)
+            .into_iter()
+            .map(|s| s.item);
         for item in sent.chain(scheduled) {
             match item.kind {
                 OutKind::Mo => smsc.return_mo(item),
@@ -356,9 +360,7 @@ impl SmscConnection {
 
     fn on_submit(&mut self, smsc: &mut Smsc, seq: u32, sm: &SubmitSm<'_>, now: u64) {
         let (mode, system_id) = match &self.state {
-            ConnState::Bound { mode, system_id } if mode.can_submit() => {
-                (*mode, system_id.clone())
-            }
+            ConnState::Bound { mode, system_id } if mode.can_submit() => (*mode, system_id.clone()),
             _ => return self.refuse(smsc, CommandId::SubmitSm, seq, CommandStatus::InvBndSts),
         };
         let decoded = decode_submitted(sm);
@@ -446,7 +448,13 @@ fn decode_submitted(sm: &SubmitSm<'_>) -> (Option<String>, Option<ConcatInfo>) {
 
 /// The receipt deliver_sm (§4.6.1 with esm_class 0x04, Appendix B text, receipted_message_id
 /// and message_state TLVs) for an accepted submit: from its destination back to its source.
-fn receipt_pdu(sm: &SubmitSm<'_>, message_id: &str, submit_ms: u64, done_ms: u64, text: &str) -> Outbound {
+fn receipt_pdu(
+    sm: &SubmitSm<'_>,
+    message_id: &str,
+    submit_ms: u64,
+    done_ms: u64,
+    text: &str,
+) -> Outbound {
     let body = receipt_text(message_id, submit_ms, done_ms, text);
     let pdu = Pdu {
         sequence_number: 0,

@@ -335,7 +335,7 @@ impl Smsc {
         self.counters.submits += 1;
         self.submits_seen += 1;
         let every = u64::from(self.config.throttle_every);
-        if (every > 0 && self.submits_seen % every == 0) || !self.bucket.take(now) {
+        if self.submits_seen.checked_rem(every) == Some(0) || !self.bucket.take(now) {
             self.counters.throttled += 1;
             return Err(CommandStatus::Throttled);
         }

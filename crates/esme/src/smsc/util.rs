@@ -120,7 +120,13 @@ pub(crate) fn receipt_text(message_id: &str, submit_ms: u64, done_ms: u64, text:
     let excerpt: String = text
         .chars()
         .take(20)
-        .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect();
     format!(
         "id:{message_id} sub:001 dlvrd:001 submit date:{} done date:{} stat:DELIVRD err:000 text:{excerpt}",

@@ -2,6 +2,7 @@
 //! clock (after quinn-proto's `tests/util.rs`), and small builders.
 #![allow(dead_code)]
 
+pub mod tcp;
 pub mod wire;
 
 use smartchat_esme::{
