@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Stop what tests/peers/jasmin/start.sh started, by the ids it recorded in run/pids.
+# Each recorded pid leads its own process group (setsid), so the signal goes to that group
+# only (the service and anything it spawned, e.g. rabbitmq's beam). TERM, then KILL after
+# JASMIN_STOP_GRACE seconds (default 10). Bounded; safe to run twice.
+set -uo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PIDS="$HERE/run/pids"
+GRACE="${JASMIN_STOP_GRACE:-10}"
+[ -s "$PIDS" ] || { echo "[jasmin stop] nothing recorded in $PIDS"; exit 0; }
+
+alive() { kill -0 -- "-$1" 2>/dev/null; }
+# stop in reverse start order: jasmind first (clean unbinds), the brokers last
+mapfile -t lines < <(tac "$PIDS")
+for l in "${lines[@]}"; do
+  name=${l% *}; pid=${l##* }
+  [[ "$pid" =~ ^[0-9]+$ ]] || continue
+  if alive "$pid"; then
+    kill -TERM -- "-$pid" 2>/dev/null
+    end=$(( $(date +%s) + GRACE ))
+    while alive "$pid" && [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done
+    if alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null; echo "[jasmin stop] $name ($pid) killed"
+    else echo "[jasmin stop] $name ($pid) stopped"; fi
+  fi
+done
+if [ -f "$HERE/run/env" ]; then
+  D=$(sed -n 's/^JASMIN_DIR=//p' "$HERE/run/env")
+  [ -f "$D/log/smsc_sim.out" ] && grep -h 'smsc_sim stats' "$D/log/smsc_sim.out" || true
+fi
+: > "$PIDS"
