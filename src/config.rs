@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// Everything `smartchat serve` needs to start.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
@@ -248,20 +248,6 @@ impl Default for SubscribersConfig {
     }
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerConfig::default(),
-            sip: SipConfig::default(),
-            http: HttpConfig::default(),
-            presence: PresenceConfig::default(),
-            subscribers: SubscribersConfig::default(),
-            smsc: SmscConfig::default(),
-            sms: SmsConfig::default(),
-            wal: WalConfig::default(),
-        }
-    }
-}
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]

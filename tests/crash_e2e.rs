@@ -15,7 +15,7 @@ fn successful_calls(sipp_stdout: &str) -> u64 {
         .lines()
         .filter(|l| l.trim_start().starts_with("Successful call"))
         .filter_map(|l| l.rsplit('|').next().and_then(|v| v.trim().parse().ok()))
-        .last()
+        .next_back()
         .unwrap_or(0)
 }
 

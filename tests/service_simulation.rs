@@ -101,7 +101,7 @@ impl Sim {
                     .filter(|s| usize::from(map.owner(&s.aor).0) == id)
                     .cloned()
                     .collect();
-                ShardService::new(id, map.clone(), &config, mine, [7; 32], 1_800_000_000, Arc::clone(&counters), None)
+                ShardService::new(id, map, &config, mine, [7; 32], 1_800_000_000, Arc::clone(&counters), None)
             })
             .collect();
         Sim {

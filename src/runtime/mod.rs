@@ -150,7 +150,7 @@ pub fn run(config: Config) -> Result<(), RuntimeError> {
         let ctx = ShardContext {
             id,
             config: Arc::clone(&config),
-            map: map.clone(),
+            map,
             mesh: mesh.clone(),
             subscribers,
             counters: Arc::clone(&counters),

@@ -213,7 +213,7 @@ pub(crate) async fn run_shard(mut ctx: ShardContext) -> Result<(), String> {
     let subscribers = std::mem::take(&mut ctx.subscribers);
     let mut service = ShardService::new(
         ctx.id,
-        ctx.map.clone(),
+        ctx.map,
         &ctx.config,
         subscribers,
         ctx.secret,
@@ -241,13 +241,14 @@ pub(crate) async fn run_shard(mut ctx: ShardContext) -> Result<(), String> {
     });
     tracing::info!(shard = ctx.id, "shard serving");
 
-    let mut tasks = Vec::new();
-    tasks.push(glommio::spawn_local(udp_loop(Rc::clone(&rt))));
-    tasks.push(glommio::spawn_local(super::sms_io::wal_loop(
-        Rc::clone(&rt),
-        wal_writer,
-        doorbell_rx,
-    )));
+    let mut tasks = vec![
+        glommio::spawn_local(udp_loop(Rc::clone(&rt))),
+        glommio::spawn_local(super::sms_io::wal_loop(
+            Rc::clone(&rt),
+            wal_writer,
+            doorbell_rx,
+        )),
+    ];
     tasks.push(glommio::spawn_local(super::sms_io::smsc_loop(
         Rc::clone(&rt),
         ctx.smsc,

@@ -36,11 +36,11 @@ pub(crate) fn new_presence_shard(
         ..ShardConfig::default()
     };
     let shard_id = ShardId(u16::try_from(id).unwrap_or(u16::MAX));
-    let mut shard = match PresenceShard::new(shard_id, map.clone(), shard_config) {
+    let mut shard = match PresenceShard::new(shard_id, *map, shard_config) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(shard = id, error = %e, "invalid presence configuration; using defaults");
-            PresenceShard::new(shard_id, map.clone(), ShardConfig::default())
+            PresenceShard::new(shard_id, *map, ShardConfig::default())
                 .unwrap_or_else(|_| unreachable_default(shard_id, map))
         }
     };
@@ -58,7 +58,7 @@ pub(crate) fn new_presence_shard(
 /// The default configuration is valid by construction (tested in the core).
 fn unreachable_default(id: ShardId, map: &ShardMap) -> PresenceShard {
     let single =
-        ShardMap::new(map.revision, map.shard_count.max(1)).unwrap_or_else(|_| map.clone());
+        ShardMap::new(map.revision, map.shard_count.max(1)).unwrap_or(*map);
     match PresenceShard::new(id, single, ShardConfig::default()) {
         Ok(s) => s,
         Err(e) => panic!("default presence configuration rejected: {e}"),

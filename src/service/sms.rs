@@ -290,7 +290,8 @@ impl ShardService {
     }
 
     /// An IM to a mobile (or unreachable, with service) user: into the relay.
-    /// Returns false when the caller must answer itself (e.g. SMS refused).
+    /// An error is the SIP response the caller sends instead (e.g. SMS refused).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn im_to_sms(
         &mut self,
         msg: &smartchat_sip::SipMessage<'_>,

@@ -10,6 +10,7 @@ import argparse, re, socket, sys, time
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 PROMPTS = (b"jcli : ", b"> ", b"Username: ", b"Password: ")
+PROMPTS_STR = tuple(p.decode() for p in PROMPTS)
 FAIL = re.compile(r"(Unknown command|Error|Incorrect|required|Failed|Unknown|Cannot|not found|Invalid)",
                   re.I)
 
@@ -47,10 +48,15 @@ class Jcli:
             i += 1
         return bytes(out)
 
-    def read_prompt(self):
+    def _ready(self, banner):
+        if any(self.buf.endswith(p) for p in PROMPTS):
+            return True
+        # jCli prints no prompt after its banner until a line is typed
+        return banner and re.search(rb"Session ref: \d+\r*\n", self.buf) is not None
+
+    def read_prompt(self, banner=False):
         deadline = time.time() + self.timeout
-        while not self.buf.rstrip(b"\r\n").endswith(PROMPTS) and not any(
-                self.buf.endswith(p) for p in PROMPTS):
+        while not self._ready(banner):
             if time.time() > deadline:
                 raise TimeoutError("no jcli prompt; got: %r" % self.buf[-300:])
             self.s.settimeout(max(0.1, deadline - time.time()))
@@ -75,8 +81,11 @@ def main():
     ap.add_argument("--password", default="jclipwd")
     a = ap.parse_args()
     j = Jcli(a.host, a.port, a.timeout)
-    first = j.read_prompt()
+    first = j.read_prompt(banner=True)
     sys.stdout.write(first)
+    if not first.endswith(PROMPTS_STR):
+        first = j.cmd("")  # empty line: makes jCli print its prompt
+        sys.stdout.write(first)
     if first.endswith("Username: "):
         sys.stdout.write(j.cmd(a.user))
         sys.stdout.write(j.cmd(a.password))

@@ -161,9 +161,11 @@ port = $ROUTER_PB_PORT
 log_file = $D/log/router.log
 [deliversm-thrower]
 retry_delay = 2
+max_retries = 30
 log_file = $D/log/deliversm-thrower.log
 [dlr-thrower]
 retry_delay = 2
+max_retries = 30
 log_file = $D/log/dlr-thrower.log
 [redis-client]
 host = 127.0.0.1
