@@ -248,7 +248,6 @@ impl Default for SubscribersConfig {
     }
 }
 
-
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

@@ -30,33 +30,84 @@ fn add_remove_and_export_on_a_running_node_survive_a_restart() {
     let url = format!("http://127.0.0.1:{}", server.http_port);
     let line = "sip:zed@example.com,+8613800009999,on,zed-pw,sip:alice@example.com";
     let out = smartchat(&["subscribers", "add", line, "--server", &url]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let (status, body) = server.http("GET", "/presence/sip:zed@example.com", "").unwrap();
+    let (status, body) = server
+        .http("GET", "/presence/sip:zed@example.com", "")
+        .unwrap();
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("\"mobile\""), "offline + service + MSISDN is mobile: {body}");
+    assert!(
+        body.contains("\"mobile\""),
+        "offline + service + MSISDN is mobile: {body}"
+    );
 
-    let out = smartchat(&["subscribers", "remove", "sip:alice@example.com", "--server", &url]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (status, _) = server.http("GET", "/presence/sip:alice@example.com", "").unwrap();
+    let out = smartchat(&[
+        "subscribers",
+        "remove",
+        "sip:alice@example.com",
+        "--server",
+        &url,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (status, _) = server
+        .http("GET", "/presence/sip:alice@example.com", "")
+        .unwrap();
     assert_eq!(status, 404);
-    let out = smartchat(&["subscribers", "remove", "sip:nobody@example.com", "--server", &url]);
-    assert!(!out.status.success(), "removing an unknown subscriber must fail");
+    let out = smartchat(&[
+        "subscribers",
+        "remove",
+        "sip:nobody@example.com",
+        "--server",
+        &url,
+    ]);
+    assert!(
+        !out.status.success(),
+        "removing an unknown subscriber must fail"
+    );
 
     let out = smartchat(&["subscribers", "export", "--server", &url]);
     let csv = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(csv.contains("sip:zed@example.com,+8613800009999,on,zed-pw,sip:alice@example.com"), "{csv}");
-    assert!(!csv.contains("sip:alice@example.com,"), "alice was removed: {csv}");
+    assert!(
+        csv.contains("sip:zed@example.com,+8613800009999,on,zed-pw,sip:alice@example.com"),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("sip:alice@example.com,"),
+        "alice was removed: {csv}"
+    );
 
     // Restart on the same data directory (and another shard count): the changes persist.
     let status = server.stop().expect("graceful stop on SIGTERM");
-    assert!(status.success(), "exit status {status:?}\n{}", server.log_text());
+    assert!(
+        status.success(),
+        "exit status {status:?}\n{}",
+        server.log_text()
+    );
     let data = server.data.clone();
     let log = server.log.clone();
-    let restarted = Server::start_on("admin2", &["--no-auth", "--shards", "3"], free_port(), free_port(), data, log);
-    let (status, body) = restarted.http("GET", "/presence/sip:zed@example.com", "").unwrap();
+    let restarted = Server::start_on(
+        "admin2",
+        &["--no-auth", "--shards", "3"],
+        free_port(),
+        free_port(),
+        data,
+        log,
+    );
+    let (status, body) = restarted
+        .http("GET", "/presence/sip:zed@example.com", "")
+        .unwrap();
     assert_eq!(status, 200, "{body}");
-    let (status, _) = restarted.http("GET", "/presence/sip:alice@example.com", "").unwrap();
+    let (status, _) = restarted
+        .http("GET", "/presence/sip:alice@example.com", "")
+        .unwrap();
     assert_eq!(status, 404, "removal persisted");
 }
 
@@ -75,17 +126,40 @@ fn import_and_export_on_a_data_directory() {
     .unwrap();
     let data = dir.join("data");
     let data_s = data.display().to_string();
-    let out = smartchat(&["subscribers", "import", &csv.display().to_string(), "--data", &data_s]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = smartchat(&[
+        "subscribers",
+        "import",
+        &csv.display().to_string(),
+        "--data",
+        &data_s,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = smartchat(&["subscribers", "export", "--data", &data_s]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("sip:a@example.com,+8613800000101,on,pa,sip:b@example.com"), "{text}");
+    assert!(
+        text.contains("sip:a@example.com,+8613800000101,on,pa,sip:b@example.com"),
+        "{text}"
+    );
     assert!(text.contains("sip:b@example.com,,off,pb,"), "{text}");
     // A malformed CSV is refused with the line number.
     std::fs::write(&csv, "sip:a@example.com,not-a-number,on,pa,\n").unwrap();
-    let out = smartchat(&["subscribers", "import", &csv.display().to_string(), "--data", &data_s]);
+    let out = smartchat(&[
+        "subscribers",
+        "import",
+        &csv.display().to_string(),
+        "--data",
+        &data_s,
+    ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains('1'), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains('1'),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -96,8 +170,13 @@ fn subscribers_flag_imports_at_start_and_metrics_are_per_shard() {
     let csv = dir.join("subs.csv");
     std::fs::write(&csv, "sip:solo@example.com,+8613800000202,on,pw,\n").unwrap();
     let csv_s = csv.display().to_string();
-    let server = Server::start("flag", &["--no-auth", "--shards", "2", "--subscribers", &csv_s]);
-    let (status, body) = server.http("GET", "/presence/sip:solo@example.com", "").unwrap();
+    let server = Server::start(
+        "flag",
+        &["--no-auth", "--shards", "2", "--subscribers", &csv_s],
+    );
+    let (status, body) = server
+        .http("GET", "/presence/sip:solo@example.com", "")
+        .unwrap();
     assert_eq!(status, 200, "{body}");
     let (_, metrics) = server.http("GET", "/metrics", "").unwrap();
     for name in [

@@ -31,9 +31,13 @@ fn stat(json: &str, key: &str) -> u64 {
 #[test]
 fn kill_9_under_load_loses_no_accepted_message() {
     let root = repo_root();
-    let modules = std::env::var("SMARTCHAT_NODE_MODULES").unwrap_or_else(|_| root.join("tests/peers/node_modules").display().to_string());
+    let modules = std::env::var("SMARTCHAT_NODE_MODULES")
+        .unwrap_or_else(|_| root.join("tests/peers/node_modules").display().to_string());
     if !std::path::Path::new(&modules).join("smpp").exists() {
-        assert!(std::env::var("SMARTCHAT_REQUIRE_PEERS").is_err(), "npm smpp is not installed in {modules}");
+        assert!(
+            std::env::var("SMARTCHAT_REQUIRE_PEERS").is_err(),
+            "npm smpp is not installed in {modules}"
+        );
         eprintln!("SKIPPED: npm smpp not installed (run .ci/run)");
         return;
     }
@@ -57,14 +61,34 @@ fn kill_9_under_load_loses_no_accepted_message() {
     let config = std::env::temp_dir().join(format!("smartchat-crash-{}.toml", std::process::id()));
     std::fs::write(&config, "[sms]\nrecipient_per_minute = 100000\nrecipient_burst = 100000\nsender_per_minute = 100000\nsender_burst = 100000\n").unwrap();
     let config = config.display().to_string();
-    let args = ["--no-auth", "--shards", "2", "--smsc", &smsc_addr, "--config", &config];
+    let args = [
+        "--no-auth",
+        "--shards",
+        "2",
+        "--smsc",
+        &smsc_addr,
+        "--config",
+        &config,
+    ];
     let mut server = Server::start("crash", &args);
     std::thread::sleep(Duration::from_millis(500));
 
     // 600 MESSAGEs at 100/s from the peers' users.csv (user N → user N+1, all mobile).
     let users = root.join("tests/sip/users.csv").display().to_string();
     let load = sipp_command(
-        &[&server.sip_addr(), "-sf", &scenario("message_uac.xml"), "-inf", &users, "-m", "600", "-r", "100", "-recv_timeout", "4000"],
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("message_uac.xml"),
+            "-inf",
+            &users,
+            "-m",
+            "600",
+            "-r",
+            "100",
+            "-recv_timeout",
+            "4000",
+        ],
         20,
     )
     .spawn()
@@ -75,7 +99,11 @@ fn kill_9_under_load_loses_no_accepted_message() {
     let out = wait_child(load, Duration::from_secs(30));
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let accepted = successful_calls(&stdout);
-    assert!(accepted > 50, "some MESSAGEs were accepted before the crash: {accepted}\n{}", tail(&stdout, 2000));
+    assert!(
+        accepted > 50,
+        "some MESSAGEs were accepted before the crash: {accepted}\n{}",
+        tail(&stdout, 2000)
+    );
 
     // Restart on the same data directory: recovery resubmits what the SMSC never answered.
     let data = server.data.clone();
@@ -87,7 +115,10 @@ fn kill_9_under_load_loses_no_accepted_message() {
     std::thread::sleep(Duration::from_secs(5));
     let log_text = restarted.log_text();
     let resubmitted = log_text.matches("resubmitting").count() as u64;
-    let _ = Command::new("kill").arg("-15").arg(smsc.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-15")
+        .arg(smsc.id().to_string())
+        .status();
     let smsc_out = wait_child(smsc, Duration::from_secs(10));
     let stats = String::from_utf8_lossy(&smsc_out.stdout).to_string();
     let submitted = stat(&stats, "submit_sm") - stat(&stats, "throttled");
@@ -96,6 +127,9 @@ fn kill_9_under_load_loses_no_accepted_message() {
         "every 202 must reach the SMSC: accepted {accepted}, submitted {submitted}, stats {stats}\n{}",
         tail(&log_text, 3000)
     );
-    assert!(submitted <= 600 + resubmitted, "no duplicates beyond reported resubmissions: {submitted} > 600 + {resubmitted}");
+    assert!(
+        submitted <= 600 + resubmitted,
+        "no duplicates beyond reported resubmissions: {submitted} > 600 + {resubmitted}"
+    );
     eprintln!("crash test: accepted {accepted}, submitted {submitted}, reported resubmissions {resubmitted}");
 }

@@ -9,19 +9,18 @@
 // turns the body into a plain `pub fn run(data: &[u8])`.
 extern crate self as libfuzzer_sys;
 
-
+#[path = "../fuzz/fuzz_targets/imdn_parse.rs"]
+mod imdn_parse;
+#[path = "../fuzz/fuzz_targets/pidf_parse.rs"]
+mod pidf_parse;
+#[path = "../fuzz/fuzz_targets/receipt_parse.rs"]
+mod receipt_parse;
 #[path = "../fuzz/fuzz_targets/sip_parse.rs"]
 mod sip_parse;
 #[path = "../fuzz/fuzz_targets/sip_stream.rs"]
 mod sip_stream;
-#[path = "../fuzz/fuzz_targets/pidf_parse.rs"]
-mod pidf_parse;
-#[path = "../fuzz/fuzz_targets/imdn_parse.rs"]
-mod imdn_parse;
 #[path = "../fuzz/fuzz_targets/smpp_decode.rs"]
 mod smpp_decode;
-#[path = "../fuzz/fuzz_targets/receipt_parse.rs"]
-mod receipt_parse;
 #[path = "../fuzz/fuzz_targets/sms_decode.rs"]
 mod sms_decode;
 #[path = "../fuzz/fuzz_targets/wal_read.rs"]
@@ -62,4 +61,13 @@ macro_rules! targets {
     };
 }
 
-targets!(sip_parse, sip_stream, pidf_parse, imdn_parse, smpp_decode, receipt_parse, sms_decode, wal_read);
+targets!(
+    sip_parse,
+    sip_stream,
+    pidf_parse,
+    imdn_parse,
+    smpp_decode,
+    receipt_parse,
+    sms_decode,
+    wal_read
+);

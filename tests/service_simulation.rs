@@ -87,13 +87,25 @@ impl Sim {
         let map = ShardMap::new(1, SHARDS as u16).unwrap();
         let mut csv = String::new();
         for i in 1..=USERS {
-            let buddies: Vec<String> = (1..=USERS).filter(|j| *j != i && rng.chance(70)).map(user).collect();
+            let buddies: Vec<String> = (1..=USERS)
+                .filter(|j| *j != i && rng.chance(70))
+                .map(user)
+                .collect();
             let service = if rng.chance(70) { "on" } else { "off" };
-            let msisdn = if rng.chance(80) { format!("+86138000{i:05}") } else { String::new() };
-            csv.push_str(&format!("{},{msisdn},{service},pw,{}\n", user(i), buddies.join(";")));
+            let msisdn = if rng.chance(80) {
+                format!("+86138000{i:05}")
+            } else {
+                String::new()
+            };
+            csv.push_str(&format!(
+                "{},{msisdn},{service},pw,{}\n",
+                user(i),
+                buddies.join(";")
+            ));
         }
         let subs = parse_subscribers_csv(&csv).unwrap();
-        let counters: Arc<[ShardCounters]> = (0..SHARDS).map(|_| ShardCounters::default()).collect();
+        let counters: Arc<[ShardCounters]> =
+            (0..SHARDS).map(|_| ShardCounters::default()).collect();
         let shards = (0..SHARDS)
             .map(|id| {
                 let mine = subs
@@ -101,7 +113,16 @@ impl Sim {
                     .filter(|s| usize::from(map.owner(&s.aor).0) == id)
                     .cloned()
                     .collect();
-                ShardService::new(id, map, &config, mine, [7; 32], 1_800_000_000, Arc::clone(&counters), None)
+                ShardService::new(
+                    id,
+                    map,
+                    &config,
+                    mine,
+                    [7; 32],
+                    1_800_000_000,
+                    Arc::clone(&counters),
+                    None,
+                )
             })
             .collect();
         Sim {
@@ -119,7 +140,8 @@ impl Sim {
 
     fn send_to_server(&mut self, from: SocketAddr, bytes: Vec<u8>, delay: u64) {
         self.seq += 1;
-        self.to_server.insert((self.now + delay, self.seq), (from, bytes));
+        self.to_server
+            .insert((self.now + delay, self.seq), (from, bytes));
     }
 
     /// A request from UA `i`; sometimes sent twice (a retransmission).
@@ -127,7 +149,11 @@ impl Sim {
         self.seq += 1;
         let branch = format!("z9hG4bK-sim{}", self.seq);
         let from = ua_addr(i);
-        let call_id = if method == "SUBSCRIBE" { format!("sub-{i}-{to}") } else { format!("c{}", self.seq) };
+        let call_id = if method == "SUBSCRIBE" {
+            format!("sub-{i}-{to}")
+        } else {
+            format!("c{}", self.seq)
+        };
         let msg = format!(
             "{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {from};branch={branch}\r\nFrom: <{}>;tag=t{i}\r\nTo: <{to}>\r\nCall-ID: {call_id}\r\nCSeq: {} {method}\r\nContact: <sip:u{i}@{from}>\r\nMax-Forwards: 70\r\n{extra}Content-Length: {}\r\n\r\n{body}",
             user(i),
@@ -148,8 +174,19 @@ impl Sim {
         let j = 1 + self.rng.below(u64::from(USERS)) as u32;
         match self.rng.below(10) {
             0..=2 => {
-                let expires = if self.rng.chance(30) { 0 } else { 60 + self.rng.below(240) };
-                self.request(i, "REGISTER", "sip:example.com", &user(i), &format!("Expires: {expires}\r\n"), "");
+                let expires = if self.rng.chance(30) {
+                    0
+                } else {
+                    60 + self.rng.below(240)
+                };
+                self.request(
+                    i,
+                    "REGISTER",
+                    "sip:example.com",
+                    &user(i),
+                    &format!("Expires: {expires}\r\n"),
+                    "",
+                );
             }
             3 | 4 => {
                 let busy = self.rng.chance(50);
@@ -158,18 +195,37 @@ impl Sim {
                     user(i),
                     if busy { "<dm:person id=\"p\"><rpid:activities><rpid:busy/></rpid:activities></dm:person>" } else { "" }
                 );
-                let extra = "Event: presence\r\nExpires: 120\r\nContent-Type: application/pidf+xml\r\n";
+                let extra =
+                    "Event: presence\r\nExpires: 120\r\nContent-Type: application/pidf+xml\r\n";
                 self.request(i, "PUBLISH", &user(i), &user(i), extra, &body);
             }
             5 | 6 => {
                 let expires = if self.rng.chance(15) { 0 } else { 600 };
-                self.request(i, "SUBSCRIBE", &user(j), &user(j), &format!("Event: presence\r\nExpires: {expires}\r\n"), "");
+                self.request(
+                    i,
+                    "SUBSCRIBE",
+                    &user(j),
+                    &user(j),
+                    &format!("Event: presence\r\nExpires: {expires}\r\n"),
+                    "",
+                );
             }
             7 | 8 => {
-                self.request(i, "MESSAGE", &user(j), &user(j), "Content-Type: text/plain\r\n", "hello");
+                self.request(
+                    i,
+                    "MESSAGE",
+                    &user(j),
+                    &user(j),
+                    "Content-Type: text/plain\r\n",
+                    "hello",
+                );
             }
             _ => {
-                self.now += if self.rng.chance(10) { 100_000 + self.rng.below(300_000) } else { self.rng.below(2_000) };
+                self.now += if self.rng.chance(10) {
+                    100_000 + self.rng.below(300_000)
+                } else {
+                    self.rng.below(2_000)
+                };
             }
         }
     }
@@ -205,8 +261,14 @@ impl Sim {
         let msg = smartchat_sip::parse_datagram(bytes).expect("the node sends valid SIP");
         if let Some(code) = msg.status() {
             let branch = msg.top_via().unwrap().branch().unwrap().to_owned();
-            assert!(self.sent.contains_key(&branch), "response to a request nobody sent: {branch}");
-            assert_ne!(code, 500, "500 means a request reached a shard that does not own it");
+            assert!(
+                self.sent.contains_key(&branch),
+                "response to a request nobody sent: {branch}"
+            );
+            assert_ne!(
+                code, 500,
+                "500 means a request reached a shard that does not own it"
+            );
             self.answers.entry(branch).or_default().push(code);
             return;
         }
@@ -214,22 +276,42 @@ impl Sim {
         // some MESSAGEs, to exercise the next-contact path).
         let body = String::from_utf8_lossy(msg.body).to_string();
         let method = msg.method().unwrap().as_str().to_owned();
-        let code = if method == "MESSAGE" && self.rng.chance(20) { 480 } else { 200 };
+        let code = if method == "MESSAGE" && self.rng.chance(20) {
+            480
+        } else {
+            200
+        };
         if method == "NOTIFY" {
             // A dialog is Call-ID + the node's tag: a re-SUBSCRIBE after an unsubscribe is a new one.
-            let call_id = format!("{};{}", msg.call_id().unwrap(), msg.from().unwrap().tag().unwrap_or_default());
+            let call_id = format!(
+                "{};{}",
+                msg.call_id().unwrap(),
+                msg.from().unwrap().tag().unwrap_or_default()
+            );
             let presentity = msg.from().unwrap().uri.aor();
-            let terminated = msg.subscription_state().ok().flatten().is_some_and(|s| s.state == "terminated");
+            let terminated = msg
+                .subscription_state()
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.state == "terminated");
             // A UA acts on the newest NOTIFY of a dialog (highest CSeq); a delayed retransmission
             // of an older one is stale.
             let cseq = msg.cseq().unwrap().seq;
-            let newer = self.last_notify.get(&call_id).is_none_or(|(_, _, _, seen)| cseq >= *seen);
+            let newer = self
+                .last_notify
+                .get(&call_id)
+                .is_none_or(|(_, _, _, seen)| cseq >= *seen);
             if newer {
-                self.last_notify.insert(call_id, (presentity, status_word(&body).to_owned(), terminated, cseq));
+                self.last_notify.insert(
+                    call_id,
+                    (presentity, status_word(&body).to_owned(), terminated, cseq),
+                );
             }
         }
         let mut response = Vec::new();
-        smartchat_sip::response_to(&msg, code, "OK").to_tag("ua").encode(&mut response);
+        smartchat_sip::response_to(&msg, code, "OK")
+            .to_tag("ua")
+            .encode(&mut response);
         let delay = 1 + self.rng.below(20);
         self.send_to_server(ua, response, delay);
     }
@@ -274,7 +356,13 @@ impl Sim {
     fn status_of(&mut self, aor: &str) -> (String, Vec<String>) {
         for s in 0..SHARDS {
             let now = self.now;
-            if let (AdminReply::Presence { status, watchers, .. }, _) = self.shards[s].admin(AdminOp::Presence(aor.to_owned()), now) {
+            if let (
+                AdminReply::Presence {
+                    status, watchers, ..
+                },
+                _,
+            ) = self.shards[s].admin(AdminOp::Presence(aor.to_owned()), now)
+            {
                 return (status, watchers);
             }
         }
@@ -297,10 +385,16 @@ fn run(seed: u64) {
         let Some(answers) = answers else {
             // Only acceptable when every copy of the request or its answer was lost: the UA
             // model does not retransmit, so with loss an unanswered request is possible.
-            assert!(sim.loss_percent > 0, "seed {seed}: request {branch} sent at {sent_at} never answered");
+            assert!(
+                sim.loss_percent > 0,
+                "seed {seed}: request {branch} sent at {sent_at} never answered"
+            );
             continue;
         };
-        assert!(answers.iter().all(|c| *c == answers[0]), "seed {seed}: {branch} answered differently: {answers:?}");
+        assert!(
+            answers.iter().all(|c| *c == answers[0]),
+            "seed {seed}: {branch} answered differently: {answers:?}"
+        );
     }
     let notifies: Vec<_> = sim.last_notify.clone().into_iter().collect();
     for (call_id, (presentity, status, terminated, _)) in notifies {

@@ -132,7 +132,17 @@ fn message_reaches_online_user_over_tcp() {
 fn message_to_unknown_user_is_404() {
     let server = Server::start("msg-unknown", &["--no-auth", "--shards", "2"]);
     let out = sipp(
-        &[&server.sip_addr(), "-sf", &scenario("message_unknown.xml"), "-inf", &csv("unknown.csv"), "-m", "1", "-t", "u1"],
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("message_unknown.xml"),
+            "-inf",
+            &csv("unknown.csv"),
+            "-m",
+            "1",
+            "-t",
+            "u1",
+        ],
         10,
     );
     assert_sipp_ok("MESSAGE to an unknown user", &out, &server);

@@ -9,7 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn write_csv(name: &str, rows: &str) -> String {
-    let path = std::env::temp_dir().join(format!("smartchat-sms-{name}-{}.csv", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("smartchat-sms-{name}-{}.csv", std::process::id()));
     std::fs::write(&path, format!("SEQUENTIAL\n{rows}")).unwrap();
     path.display().to_string()
 }
@@ -17,8 +18,24 @@ fn write_csv(name: &str, rows: &str) -> String {
 fn register(server: &Server, csv: &str, contact_port: u16) {
     let port = contact_port.to_string();
     let out = sipp(
-        &[&server.sip_addr(), "-sf", &scenario("register_expires.xml"), "-inf", csv, "-m", "1",
-          "-set", "contact_port", &port, "-set", "expires", "300", "-set", "cseq", "1"],
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("register_expires.xml"),
+            "-inf",
+            csv,
+            "-m",
+            "1",
+            "-set",
+            "contact_port",
+            &port,
+            "-set",
+            "expires",
+            "300",
+            "-set",
+            "cseq",
+            "1",
+        ],
         10,
     );
     assert_sipp_ok("REGISTER", &out, server);
@@ -29,7 +46,17 @@ fn uas(port: u16, scenario_name: &str, trace: &std::path::Path) -> Child {
     let port = port.to_string();
     let trace = trace.display().to_string();
     sipp_command(
-        &["-sf", &scenario(scenario_name), "-p", &port, "-m", "1", "-trace_msg", "-message_file", &trace],
+        &[
+            "-sf",
+            &scenario(scenario_name),
+            "-p",
+            &port,
+            "-m",
+            "1",
+            "-trace_msg",
+            "-message_file",
+            &trace,
+        ],
         30,
     )
     .spawn()
@@ -39,7 +66,10 @@ fn uas(port: u16, scenario_name: &str, trace: &std::path::Path) -> Child {
 fn submits(server: &Server) -> Vec<Vec<String>> {
     let (status, body) = server.http("GET", "/simulator/submits", "").unwrap();
     assert_eq!(status, 200, "{body}");
-    body.lines().skip(1).map(|l| l.splitn(6, ',').map(str::to_owned).collect()).collect()
+    body.lines()
+        .skip(1)
+        .map(|l| l.splitn(6, ',').map(str::to_owned).collect())
+        .collect()
 }
 
 fn wait_for<T>(what: &str, server: &Server, mut probe: impl FnMut() -> Option<T>) -> T {
@@ -50,22 +80,49 @@ fn wait_for<T>(what: &str, server: &Server, mut probe: impl FnMut() -> Option<T>
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("timed out waiting for {what}\nserver log:\n{}", tail(&server.log_text(), 4000));
+    panic!(
+        "timed out waiting for {what}\nserver log:\n{}",
+        tail(&server.log_text(), 4000)
+    );
 }
 
 #[test]
 fn im_to_mobile_user_becomes_an_sms_naming_the_sender() {
     let server = Server::start("sms-mt", &["--no-auth", "--shards", "2"]);
     // user00002 is offline, has the service and an MSISDN: mobile. message_uac accepts 202.
-    let out = sipp(&[&server.sip_addr(), "-sf", &scenario("message_uac.xml"), "-inf", &csv("pair.csv"), "-m", "1"], 10);
+    let out = sipp(
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("message_uac.xml"),
+            "-inf",
+            &csv("pair.csv"),
+            "-m",
+            "1",
+        ],
+        10,
+    );
     assert_sipp_ok("MESSAGE to a mobile user", &out, &server);
-    let submit = wait_for("the submit_sm", &server, || submits(&server).into_iter().next());
+    let submit = wait_for("the submit_sm", &server, || {
+        submits(&server).into_iter().next()
+    });
     // message_id,source,dest,data_coding,esm_class,text
-    assert_eq!(submit[2], "8613900000002", "to the recipient's MSISDN: {submit:?}");
-    assert!(submit[1].starts_with("10659") && submit[1].len() == 7, "access number + 2-digit extension: {submit:?}");
+    assert_eq!(
+        submit[2], "8613900000002",
+        "to the recipient's MSISDN: {submit:?}"
+    );
+    assert!(
+        submit[1].starts_with("10659") && submit[1].len() == 7,
+        "access number + 2-digit extension: {submit:?}"
+    );
     assert_eq!(submit[3], "0", "GSM 7-bit for ASCII text: {submit:?}");
-    assert!(submit[5].starts_with("user00001: Hello user00002"), "names the IM sender: {submit:?}");
-    let (_, presence) = server.http("GET", "/presence/sip:user00002@example.com", "").unwrap();
+    assert!(
+        submit[5].starts_with("user00001: Hello user00002"),
+        "names the IM sender: {submit:?}"
+    );
+    let (_, presence) = server
+        .http("GET", "/presence/sip:user00002@example.com", "")
+        .unwrap();
     assert!(presence.contains("mobile"), "{presence}");
 }
 
@@ -73,9 +130,22 @@ fn im_to_mobile_user_becomes_an_sms_naming_the_sender() {
 fn sms_reply_reaches_the_chat_by_extension_by_at_user_and_by_last_correspondent() {
     let server = Server::start("sms-mo", &["--no-auth", "--shards", "2"]);
     // 1. user00001 → user00002 (mobile): an SMS from 10659NN.
-    let out = sipp(&[&server.sip_addr(), "-sf", &scenario("message_uac.xml"), "-inf", &csv("pair.csv"), "-m", "1"], 10);
+    let out = sipp(
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("message_uac.xml"),
+            "-inf",
+            &csv("pair.csv"),
+            "-m",
+            "1",
+        ],
+        10,
+    );
     assert_sipp_ok("MESSAGE to a mobile user", &out, &server);
-    let submit = wait_for("the submit_sm", &server, || submits(&server).into_iter().next());
+    let submit = wait_for("the submit_sm", &server, || {
+        submits(&server).into_iter().next()
+    });
     let conversation_number = submit[1].clone();
 
     // 2. user00001 comes online with a client on a free port.
@@ -100,29 +170,68 @@ fn sms_reply_reaches_the_chat_by_extension_by_at_user_and_by_last_correspondent(
         let (status, body) = server.http("POST", &path, text).unwrap();
         assert_eq!(status, 200, "{body}");
         let out = wait_child(client, Duration::from_secs(20));
-        assert_sipp_ok(&format!("IM client got the SMS reply ({text})"), &out, &server);
+        assert_sipp_ok(
+            &format!("IM client got the SMS reply ({text})"),
+            &out,
+            &server,
+        );
         let seen = std::fs::read_to_string(&trace).unwrap_or_default();
         let expected = text.trim_start_matches("@user00001 ");
-        assert!(seen.contains(expected), "round {round}: {expected:?} not in\n{seen}");
-        assert!(seen.contains("From: <sip:user00002@example.com>"), "the phone owner is the IM sender:\n{seen}");
+        assert!(
+            seen.contains(expected),
+            "round {round}: {expected:?} not in\n{seen}"
+        );
+        assert!(
+            seen.contains("From: <sip:user00002@example.com>"),
+            "the phone owner is the IM sender:\n{seen}"
+        );
     }
 
     // 3. An SMS from a phone with no conversation and no @user: a help SMS goes back.
-    let (status, _) = server.http("POST", "/simulator/mo?from=%2B8613900000777&to=10659", "hello?").unwrap();
+    let (status, _) = server
+        .http(
+            "POST",
+            "/simulator/mo?from=%2B8613900000777&to=10659",
+            "hello?",
+        )
+        .unwrap();
     assert_eq!(status, 200);
     wait_for("an answer SMS to the unknown phone", &server, || {
-        submits(&server).into_iter().find(|s| s[2] == "8613900000777")
+        submits(&server)
+            .into_iter()
+            .find(|s| s[2] == "8613900000777")
     });
 }
 
 #[test]
 fn im_for_offline_user_without_service_is_held_and_delivered_on_register() {
     let server = Server::start("sms-held", &["--no-auth", "--shards", "2"]);
-    let (status, body) = server.http("POST", "/subscribers", "sip:nosvc@example.com,,off,pw,sip:user00001@example.com\n").unwrap();
+    let (status, body) = server
+        .http(
+            "POST",
+            "/subscribers",
+            "sip:nosvc@example.com,,off,pw,sip:user00001@example.com\n",
+        )
+        .unwrap();
     assert_eq!(status, 200, "{body}");
     let sender = write_csv("held", "user00001;nosvc;example.com;\n");
-    let out = sipp(&[&server.sip_addr(), "-sf", &scenario("message_uac.xml"), "-inf", &sender, "-m", "1"], 10);
-    assert_sipp_ok("MESSAGE to an offline user without the service (202, held)", &out, &server);
+    let out = sipp(
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("message_uac.xml"),
+            "-inf",
+            &sender,
+            "-m",
+            "1",
+        ],
+        10,
+    );
+    assert_sipp_ok(
+        "MESSAGE to an offline user without the service (202, held)",
+        &out,
+        &server,
+    );
     assert!(submits(&server).is_empty(), "no SMS without the service");
     let port = free_port();
     let trace = std::env::temp_dir().join(format!("smartchat-held-{}.log", std::process::id()));
@@ -145,21 +254,45 @@ fn delivery_receipt_becomes_an_imdn_to_the_sender() {
     std::thread::sleep(Duration::from_millis(300));
     let reg = write_csv("imdn-reg", "user00001;user00002;example.com;\n");
     register(&server, &reg, port);
-    let out = sipp(&[&server.sip_addr(), "-sf", &scenario("message_imdn.xml"), "-inf", &csv("pair.csv"), "-m", "1"], 10);
+    let out = sipp(
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("message_imdn.xml"),
+            "-inf",
+            &csv("pair.csv"),
+            "-m",
+            "1",
+        ],
+        10,
+    );
     assert_sipp_ok("MESSAGE asking for IMDN to a mobile user", &out, &server);
     let out = wait_child(client, Duration::from_secs(20));
-    assert_sipp_ok("the sender's client got an IMDN saying delivered", &out, &server);
-    let submit = wait_for("the submit_sm", &server, || submits(&server).into_iter().next());
-    assert!(submit[5].contains("Please confirm"), "the CPIM envelope is unwrapped: {submit:?}");
+    assert_sipp_ok(
+        "the sender's client got an IMDN saying delivered",
+        &out,
+        &server,
+    );
+    let submit = wait_for("the submit_sm", &server, || {
+        submits(&server).into_iter().next()
+    });
+    assert!(
+        submit[5].contains("Please confirm"),
+        "the CPIM envelope is unwrapped: {submit:?}"
+    );
 }
 
 /// The npm `smpp` SMSC (a third-party SMPP server) on a free port, bounded in time.
 fn node_smsc(port: u16, throttle_every: u32) -> Option<Child> {
     let root = repo_root();
     let script = root.join("crates/esme/tests/peers/smsc_sim.js");
-    let modules = std::env::var("SMARTCHAT_NODE_MODULES").unwrap_or_else(|_| root.join("tests/peers/node_modules").display().to_string());
+    let modules = std::env::var("SMARTCHAT_NODE_MODULES")
+        .unwrap_or_else(|_| root.join("tests/peers/node_modules").display().to_string());
     if !std::path::Path::new(&modules).join("smpp").exists() {
-        assert!(std::env::var("SMARTCHAT_REQUIRE_PEERS").is_err(), "npm smpp is not installed in {modules}");
+        assert!(
+            std::env::var("SMARTCHAT_REQUIRE_PEERS").is_err(),
+            "npm smpp is not installed in {modules}"
+        );
         eprintln!("SKIPPED: npm smpp not installed in {modules} (run .ci/run)");
         return None;
     }
@@ -186,62 +319,130 @@ fn node_smsc(port: u16, throttle_every: u32) -> Option<Child> {
 
 /// Stops the node SMSC (SIGTERM) and returns its counters JSON line.
 fn node_smsc_stats(child: Child) -> String {
-    let _ = Command::new("kill").arg("-15").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-15")
+        .arg(child.id().to_string())
+        .status();
     let out = wait_child(child, Duration::from_secs(10));
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    stdout.lines().find(|l| l.contains("smsc_sim stats")).unwrap_or_default().to_owned()
+    stdout
+        .lines()
+        .find(|l| l.contains("smsc_sim stats"))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn stat(json: &str, key: &str) -> u64 {
     let pat = format!("\"{key}\":");
-    json.split(&pat).nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+    json.split(&pat)
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 #[test]
 fn third_party_smsc_gets_the_sms_and_its_mo_reply_reaches_the_chat() {
     let smsc_port = free_port();
-    let Some(smsc) = node_smsc(smsc_port, 0) else { return };
+    let Some(smsc) = node_smsc(smsc_port, 0) else {
+        return;
+    };
     let smsc_addr = format!("127.0.0.1:{smsc_port}");
     // smsc_sim.js echoes texts that *start* with "echo ": send the IM text alone.
     let config = std::env::temp_dir().join(format!("smartchat-node-{}.toml", std::process::id()));
     std::fs::write(&config, "[sms]\ntemplate = \"{text}\"\n").unwrap();
     let config = config.display().to_string();
-    let server = Server::start("sms-node", &["--no-auth", "--shards", "2", "--smsc", &smsc_addr, "--config", &config]);
+    let server = Server::start(
+        "sms-node",
+        &[
+            "--no-auth",
+            "--shards",
+            "2",
+            "--smsc",
+            &smsc_addr,
+            "--config",
+            &config,
+        ],
+    );
     // user00001 is online; user00002 is mobile. smsc_sim.js answers "echo X" with an MO from
     // the phone to our source address (the conversation number): "MO reply: X".
     let port = free_port();
     let trace = std::env::temp_dir().join(format!("smartchat-node-{}.log", std::process::id()));
     let client = uas(port, "message_uas.xml", &trace);
     std::thread::sleep(Duration::from_millis(300));
-    register(&server, &write_csv("node-reg", "user00001;user00002;example.com;\n"), port);
+    register(
+        &server,
+        &write_csv("node-reg", "user00001;user00002;example.com;\n"),
+        port,
+    );
     // Wait until both shards are bound.
     std::thread::sleep(Duration::from_millis(500));
     let echo = write_csv("node-echo", "user00001;user00002;example.com;\n");
-    let out = sipp(&[&server.sip_addr(), "-sf", &scenario("message_echo.xml"), "-inf", &echo, "-m", "1"], 10);
+    let out = sipp(
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("message_echo.xml"),
+            "-inf",
+            &echo,
+            "-m",
+            "1",
+        ],
+        10,
+    );
     assert_sipp_ok("MESSAGE 'echo ...' to a mobile user", &out, &server);
     let out = wait_child(client, Duration::from_secs(20));
     assert_sipp_ok("the phone's reply arrived in the chat", &out, &server);
     let seen = std::fs::read_to_string(&trace).unwrap_or_default();
     assert!(seen.contains("MO reply:"), "{seen}");
     let stats = node_smsc_stats(smsc);
-    assert!(stat(&stats, "submit_sm") >= 1 && stat(&stats, "dlr_sent") >= 1 && stat(&stats, "mo_sent") >= 1, "{stats}");
+    assert!(
+        stat(&stats, "submit_sm") >= 1
+            && stat(&stats, "dlr_sent") >= 1
+            && stat(&stats, "mo_sent") >= 1,
+        "{stats}"
+    );
 }
 
 #[test]
 fn throttling_smsc_every_third_submit_still_gets_every_message_once() {
     let smsc_port = free_port();
-    let Some(smsc) = node_smsc(smsc_port, 3) else { return };
+    let Some(smsc) = node_smsc(smsc_port, 3) else {
+        return;
+    };
     let smsc_addr = format!("127.0.0.1:{smsc_port}");
-    let server = Server::start("sms-throttle", &["--no-auth", "--shards", "1", "--smsc", &smsc_addr]);
+    let server = Server::start(
+        "sms-throttle",
+        &["--no-auth", "--shards", "1", "--smsc", &smsc_addr],
+    );
     std::thread::sleep(Duration::from_millis(500));
     // Ten different senders to ten different mobile users (stays under per-user SMS limits).
-    let rows: String = (1..=10).map(|i| format!("user{:05};user{:05};example.com;\n", 100 + i, 200 + i)).collect();
+    let rows: String = (1..=10)
+        .map(|i| format!("user{:05};user{:05};example.com;\n", 100 + i, 200 + i))
+        .collect();
     let csv = write_csv("throttle", &rows);
-    let out = sipp(&[&server.sip_addr(), "-sf", &scenario("message_uac.xml"), "-inf", &csv, "-m", "10", "-r", "20"], 20);
+    let out = sipp(
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("message_uac.xml"),
+            "-inf",
+            &csv,
+            "-m",
+            "10",
+            "-r",
+            "20",
+        ],
+        20,
+    );
     assert_sipp_ok("ten MESSAGEs to mobile users", &out, &server);
     std::thread::sleep(Duration::from_secs(4));
     let stats = node_smsc_stats(smsc);
     let (submits, throttled) = (stat(&stats, "submit_sm"), stat(&stats, "throttled"));
     assert!(throttled >= 3, "the SMSC throttled: {stats}");
-    assert_eq!(submits - throttled, 10, "every message accepted exactly once: {stats}");
+    assert_eq!(
+        submits - throttled,
+        10,
+        "every message accepted exactly once: {stats}"
+    );
 }

@@ -8,8 +8,11 @@
 //! Flows:
 //! - `message`: user A → user B MESSAGE relayed by the server to B's registered contact, which is
 //!   this process's UAS socket (it answers 200). Latency = MESSAGE sent → final response at A.
+//! - `sms`: the same MESSAGE to users who are *not* registered: smartchat's store-and-forward
+//!   path (C3/C8) — durable WAL record, then 202, then an SMS to the SMSC. Latency = to the 202.
 //! - `register`: REGISTER refreshes; latency to the 200.
-//! - `publish`: PUBLISH of a PIDF document; latency to the 200.
+//! - `publish`: PUBLISH of a PIDF document; latency to the 200. Each user holds at most a few
+//!   live publications (8 by default), so use `--users` ≥ rate × duration / 8.
 //!
 //! Output: one line per flow on stdout and, with `--csv FILE`, a CSV with the header
 //! `flow,target,rate,duration_s,sent,ok,errors,timeouts,achieved_rate,p50_us,p90_us,p99_us,p999_us,max_us`.
@@ -33,7 +36,7 @@ struct Args {
     /// SIP server (smartchat or the incumbent) address.
     #[arg(long, default_value = "127.0.0.1:5060")]
     target: SocketAddr,
-    /// Flows to run, comma-separated: message, register, publish.
+    /// Flows to run, comma-separated: message, sms, register, publish.
     #[arg(long, default_value = "message")]
     flows: String,
     /// Requests per second, per flow.

@@ -196,7 +196,10 @@ async fn route(rt: &Rc<ShardRuntime>, req: &Request) -> (&'static str, &'static 
         }
         ("POST", "/simulator/mo") => {
             let Some(sim) = rt.simulator.as_ref() else {
-                return text("409 Conflict", "no built-in SMSC simulator (an external SMSC is configured)\n");
+                return text(
+                    "409 Conflict",
+                    "no built-in SMSC simulator (an external SMSC is configured)\n",
+                );
             };
             let query = req.path.split_once('?').map(|(_, q)| q).unwrap_or_default();
             let param = |name: &str| {
@@ -207,7 +210,10 @@ async fn route(rt: &Rc<ShardRuntime>, req: &Request) -> (&'static str, &'static 
                     .map(|(_, v)| percent_decode(v))
             };
             let (Some(from), Some(to)) = (param("from"), param("to")) else {
-                return text("400 Bad Request", "need ?from=MSISDN&to=ADDRESS and the text as body\n");
+                return text(
+                    "400 Bad Request",
+                    "need ?from=MSISDN&to=ADDRESS and the text as body\n",
+                );
             };
             let body = String::from_utf8_lossy(&req.body).into_owned();
             match sim.inject_mo(&from, &to, &body) {

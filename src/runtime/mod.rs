@@ -64,9 +64,11 @@ fn start_simulator(config: &Config) -> Result<smartchat_esme::SmscHandle, Runtim
         echo_mo: true,
         ..smartchat_esme::SmscConfig::default()
     };
-    smartchat_esme::SmscServer::start(smsc.simulator_listen, sim).map_err(|source| RuntimeError::Simulator {
-        addr: smsc.simulator_listen,
-        source,
+    smartchat_esme::SmscServer::start(smsc.simulator_listen, sim).map_err(|source| {
+        RuntimeError::Simulator {
+            addr: smsc.simulator_listen,
+            source,
+        }
     })
 }
 
@@ -135,7 +137,8 @@ pub fn run(config: Config) -> Result<(), RuntimeError> {
         }
     };
     tracing::info!(%smsc, simulator = simulator.is_some(), "SMSC");
-    let mut msisdn_index: Vec<Vec<(String, String)>> = (0..shard_count).map(|_| Vec::new()).collect();
+    let mut msisdn_index: Vec<Vec<(String, String)>> =
+        (0..shard_count).map(|_| Vec::new()).collect();
     for sub in per_shard.iter().flatten() {
         if let Some(msisdn) = &sub.msisdn {
             let shard = usize::from(map.msisdn_owner(msisdn).0);

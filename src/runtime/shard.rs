@@ -10,8 +10,8 @@ use crate::metrics::ShardCounters;
 use crate::service::io::{AdminOp, AdminReply, Destination, Outputs, ShardMsg};
 use crate::service::ShardService;
 use futures_channel::oneshot;
-use glommio::channels::local_channel::LocalSender;
 use glommio::channels::channel_mesh::Senders;
+use glommio::channels::local_channel::LocalSender;
 use glommio::net::{TcpListener, UdpSocket};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -108,14 +108,19 @@ impl ShardRuntime {
                 .as_ref()
                 .is_some_and(|w| w.try_send(bytes).is_ok());
             if !sent {
-                tracing::warn!(shard = self.id, "SMPP bytes with no SMSC connection; the session will resend");
+                tracing::warn!(
+                    shard = self.id,
+                    "SMPP bytes with no SMSC connection; the session will resend"
+                );
             }
         }
         if outputs.wal_pending {
             let _ = self.wal_doorbell.try_send(());
         }
         if !outputs.wal_reclaim.is_empty() {
-            self.wal_reclaim.borrow_mut().append(&mut outputs.wal_reclaim);
+            self.wal_reclaim
+                .borrow_mut()
+                .append(&mut outputs.wal_reclaim);
             let _ = self.wal_doorbell.try_send(());
         }
         if let Err(why) = self.persist(&outputs) {

@@ -56,14 +56,21 @@ fn wal_config(ctx: &ShardContext) -> WalConfig {
 }
 
 /// Opens this shard's WAL, recovers the relay from it and builds the ESME session.
-pub(crate) async fn open(ctx: &ShardContext, wall_ms: u64) -> Result<(SmsState, WalWriter), String> {
+pub(crate) async fn open(
+    ctx: &ShardContext,
+    wall_ms: u64,
+) -> Result<(SmsState, WalWriter), String> {
     let dir = crate::store::shard_dir(&ctx.config.server.data_dir, ctx.id).join("wal");
     let opened = WalWriter::open::<u64>(&dir, ctx.id as u32, wal_config(ctx))
         .await
         .map_err(|e| format!("WAL {}: {e}", dir.display()))?;
     let report = opened.recovered.report();
     if let Some(torn) = &report.torn_tail {
-        tracing::warn!(shard = ctx.id, ?torn, "WAL had a torn tail; recovered up to it");
+        tracing::warn!(
+            shard = ctx.id,
+            ?torn,
+            "WAL had a torn tail; recovered up to it"
+        );
     }
     let mut archived: Vec<&ArchivedRecord> = Vec::new();
     let mut lsns: HashMap<u64, Vec<Lsn>> = HashMap::new();
@@ -80,7 +87,9 @@ pub(crate) async fn open(ctx: &ShardContext, wall_ms: u64) -> Result<(SmsState, 
                 }
                 archived.push(r);
             }
-            Err(e) => tracing::error!(shard = ctx.id, lsn = record.lsn, error = %e, "unreadable WAL record skipped"),
+            Err(e) => {
+                tracing::error!(shard = ctx.id, lsn = record.lsn, error = %e, "unreadable WAL record skipped")
+            }
         }
     }
     let (relay, recovery) = RelayShard::recover_archived(relay_config(ctx), archived, wall_ms)
@@ -95,7 +104,9 @@ pub(crate) async fn open(ctx: &ShardContext, wall_ms: u64) -> Result<(SmsState, 
     for resubmission in &recovery.resubmitted {
         tracing::warn!(shard = ctx.id, id = resubmission.id, parts = ?resubmission.parts, "resubmitting: the SMSC never answered these parts before the restart");
     }
-    let Opened { writer, mut wal, .. } = opened;
+    let Opened {
+        writer, mut wal, ..
+    } = opened;
     let in_flight: std::collections::HashSet<u64> = relay.in_flight_ids().collect();
     lsns.retain(|id, ids| {
         if in_flight.contains(id) {
@@ -120,7 +131,10 @@ pub(crate) async fn open(ctx: &ShardContext, wall_ms: u64) -> Result<(SmsState, 
         ..EsmeConfig::default()
     })
     .map_err(|e| format!("SMSC session configuration: {e}"))?;
-    Ok((SmsState::new(relay, esme, wal, recovery.ready, lsns), writer))
+    Ok((
+        SmsState::new(relay, esme, wal, recovery.ready, lsns),
+        writer,
+    ))
 }
 
 use smartchat_wal::io::Opened;
@@ -134,7 +148,11 @@ fn record_id(record: &ArchivedRecord) -> Option<u64> {
 }
 
 /// The WAL writer task: commits batches as the doorbell rings.
-pub(crate) async fn wal_loop(rt: Rc<ShardRuntime>, mut writer: WalWriter, doorbell: LocalReceiver<()>) {
+pub(crate) async fn wal_loop(
+    rt: Rc<ShardRuntime>,
+    mut writer: WalWriter,
+    doorbell: LocalReceiver<()>,
+) {
     while doorbell.recv().await.is_some() {
         loop {
             let batch = rt.service.borrow_mut().wal_flush(rt.now_ms());
@@ -146,7 +164,10 @@ pub(crate) async fn wal_loop(rt: Rc<ShardRuntime>, mut writer: WalWriter, doorbe
                 }
                 Err(failed) => {
                     tracing::error!(shard = rt.id, error = %failed.error, "WAL commit failed; refusing the batch");
-                    let out = rt.service.borrow_mut().on_wal_failed(failed.tokens, rt.now_ms());
+                    let out = rt
+                        .service
+                        .borrow_mut()
+                        .on_wal_failed(failed.tokens, rt.now_ms());
                     rt.execute(out).await;
                 }
             }

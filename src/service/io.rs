@@ -162,10 +162,18 @@ pub enum ShardMsg {
         outcome: smartchat_relay::ImOutcome,
     },
     /// A user came online: release IMs held for them on every shard.
-    UserOnline { aor: String },
+    UserOnline {
+        aor: String,
+    },
     /// Maintain the MSISDN index (on the shard that owns the number).
-    IndexMsisdn { msisdn: String, aor: String },
-    UnindexMsisdn { msisdn: String, aor: String },
+    IndexMsisdn {
+        msisdn: String,
+        aor: String,
+    },
+    UnindexMsisdn {
+        msisdn: String,
+        aor: String,
+    },
 }
 
 /// A durable change to this shard's subscriber store.

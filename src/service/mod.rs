@@ -349,7 +349,9 @@ impl ShardService {
                 tracing::error!(shard = self.id, "admin reply reached the service");
             }
             msg @ ShardMsg::SmsIn { .. } => out.merge(self.on_sms_in(msg, now)),
-            ShardMsg::AckDeliverSm { seq, status } => out.merge(self.on_ack_deliver(seq, status, now)),
+            ShardMsg::AckDeliverSm { seq, status } => {
+                out.merge(self.on_ack_deliver(seq, status, now))
+            }
             msg @ ShardMsg::DeliverIm { .. } => out.merge(self.on_deliver_im(msg, now)),
             ShardMsg::ImOutcome { id, outcome } => {
                 let origin = self.id;

@@ -57,8 +57,7 @@ pub(crate) fn new_presence_shard(
 
 /// The default configuration is valid by construction (tested in the core).
 fn unreachable_default(id: ShardId, map: &ShardMap) -> PresenceShard {
-    let single =
-        ShardMap::new(map.revision, map.shard_count.max(1)).unwrap_or(*map);
+    let single = ShardMap::new(map.revision, map.shard_count.max(1)).unwrap_or(*map);
     match PresenceShard::new(id, single, ShardConfig::default()) {
         Ok(s) => s,
         Err(e) => panic!("default presence configuration rejected: {e}"),
@@ -665,7 +664,16 @@ fn message(
         RouteDecision::Mobile { msisdn } => {
             // C3: the user is mobile — the IM becomes an SMS, 202 once it is durable.
             if let Err((code, reason)) = svc.im_to_sms(msg, bytes, reply, aor, &msisdn, now, out) {
-                respond(svc, msg, reply, code, &reason, &[("Retry-After", "5")], now, out);
+                respond(
+                    svc,
+                    msg,
+                    reply,
+                    code,
+                    &reason,
+                    &[("Retry-After", "5")],
+                    now,
+                    out,
+                );
             }
         }
         RouteDecision::OfflineNoService => {
@@ -733,7 +741,15 @@ fn relay_next(
         .and_then(|s| s.msisdn.clone());
     if let Some(msisdn) = fallback {
         let bytes = relay.original.clone();
-        match svc.im_to_sms(original, &bytes, &reply, &relay.recipient, &msisdn, now, out) {
+        match svc.im_to_sms(
+            original,
+            &bytes,
+            &reply,
+            &relay.recipient,
+            &msisdn,
+            now,
+            out,
+        ) {
             Ok(()) => return,
             Err((code, reason)) => {
                 return respond(svc, original, &reply, code, &reason, &[], now, out);
@@ -772,7 +788,11 @@ pub(crate) fn send_im(
             return false;
         }
         let branch = svc.new_branch();
-        let via = outbound::via_value(svc.settings.advertised, outbound::transport_token(&destination), &branch);
+        let via = outbound::via_value(
+            svc.settings.advertised,
+            outbound::transport_token(&destination),
+            &branch,
+        );
         let from = format!("<{}>;tag={}", im.from, svc.new_tag());
         let to = format!("<{}>", im.to);
         let call_id = format!("sms-{}-{}@{}", im.id, branch, svc.settings.domain);
@@ -787,7 +807,8 @@ pub(crate) fn send_im(
             .body(&im.content_type, im.text.as_bytes())
             .encode(&mut request);
         let context = super::sms::sms_im_context(im.id, origin, contacts, im);
-        svc.client_txns.start(branch, request.clone(), destination.clone(), now, context);
+        svc.client_txns
+            .start(branch, request.clone(), destination.clone(), now, context);
         svc.count(|c| &c.sip_out_message);
         out.send(destination, request);
         return true;

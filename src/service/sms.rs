@@ -21,7 +21,7 @@ use smartchat_relay::{
     RelayError, RelayShard, SubmitFailure,
 };
 use smartchat_smpp::{CommandStatus, MessageState};
-use smartchat_sms::{ConcatInfo, ReceiptStat, Reassembler, SeptetPacking};
+use smartchat_sms::{ConcatInfo, Reassembler, ReceiptStat, SeptetPacking};
 use smartchat_wal::{Durable, Lsn, Wal};
 use std::collections::{HashMap, VecDeque};
 
@@ -73,7 +73,13 @@ pub struct SmsState {
 }
 
 impl SmsState {
-    pub fn new(relay: RelayShard, esme: EsmeSession, wal: Wal<u64>, recovered: Ready, lsns: HashMap<u64, Vec<Lsn>>) -> Self {
+    pub fn new(
+        relay: RelayShard,
+        esme: EsmeSession,
+        wal: Wal<u64>,
+        recovered: Ready,
+        lsns: HashMap<u64, Vec<Lsn>>,
+    ) -> Self {
         Self {
             relay,
             esme,
@@ -90,7 +96,8 @@ impl SmsState {
     /// True when new SMS work should be refused (WAL nearly full or too much unsynced work).
     pub fn is_full(&self) -> bool {
         let cfg = self.wal.config();
-        self.pending.len() >= MAX_PENDING_READIES || self.wal.live_segments() + 1 >= cfg.max_segments
+        self.pending.len() >= MAX_PENDING_READIES
+            || self.wal.live_segments() + 1 >= cfg.max_segments
     }
 }
 
@@ -135,7 +142,8 @@ impl ShardService {
                 Err(e) => tracing::error!(shard = self.id, error = %e, "WAL append refused"),
             }
         }
-        sms.pending.push_back((seq, has_records, ready.after_persist));
+        sms.pending
+            .push_back((seq, has_records, ready.after_persist));
         out.wal_pending = true;
     }
 
@@ -148,9 +156,13 @@ impl ShardService {
     /// A batch is durable: release the actions of every Ready it completes, in order.
     pub fn on_wal_durable(&mut self, durable: Durable<u64>, now: u64) -> Outputs {
         let mut out = Outputs::default();
-        let Some(sms) = self.sms.as_mut() else { return out };
+        let Some(sms) = self.sms.as_mut() else {
+            return out;
+        };
         let tokens = sms.wal.on_durable(durable);
-        let Some(&through) = tokens.iter().max() else { return out };
+        let Some(&through) = tokens.iter().max() else {
+            return out;
+        };
         let mut ready_actions = Vec::new();
         while let Some((seq, has_records, _)) = sms.pending.front() {
             if *seq <= through || !has_records {
@@ -171,7 +183,9 @@ impl ShardService {
     /// A batch could not be written: nothing in it was acknowledged; tell the senders.
     pub fn on_wal_failed(&mut self, tokens: Vec<u64>, now: u64) -> Outputs {
         let mut out = Outputs::default();
-        let Some(sms) = self.sms.as_mut() else { return out };
+        let Some(sms) = self.sms.as_mut() else {
+            return out;
+        };
         let failed: Vec<u64> = tokens;
         let mut dropped = Vec::new();
         sms.pending.retain(|(seq, _, actions)| {
@@ -184,9 +198,18 @@ impl ShardService {
         });
         for action in dropped {
             if let Action::Ack202 { id } = action {
-                if let Some((bytes, reply)) = self.sms.as_mut().and_then(|s| s.awaiting_202.remove(&id)) {
+                if let Some((bytes, reply)) =
+                    self.sms.as_mut().and_then(|s| s.awaiting_202.remove(&id))
+                {
                     if let Ok(msg) = smartchat_sip::parse_datagram(&bytes) {
-                        let response = super::outbound::response(&msg, 503, "Service Unavailable (storage)", None, &[("Retry-After", "5")], None);
+                        let response = super::outbound::response(
+                            &msg,
+                            503,
+                            "Service Unavailable (storage)",
+                            None,
+                            &[("Retry-After", "5")],
+                            None,
+                        );
                         super::handlers::finish(self, &msg, &reply, response, now, &mut out);
                     }
                 }
@@ -204,7 +227,11 @@ impl ShardService {
                     for part in submit.parts {
                         let token = (submit.id << 8) | u64::from(part.part);
                         let request = SubmitRequest {
-                            source: OwnedAddress { ton: 0, npi: 1, addr: part.source.clone() },
+                            source: OwnedAddress {
+                                ton: 0,
+                                npi: 1,
+                                addr: part.source.clone(),
+                            },
                             dest: OwnedAddress::international(part.dest.trim_start_matches('+')),
                             esm_class: part.esm_class,
                             registered_delivery: part.registered_delivery,
@@ -216,14 +243,22 @@ impl ShardService {
                         let Some(sms) = self.sms.as_mut() else { return };
                         if let Err(e) = sms.esme.submit(token, &request, now) {
                             tracing::info!(shard = self.id, id = submit.id, error = %e, "submit deferred");
-                            let ready = sms.relay.on_submit_failed(submit.id, part.part, SubmitFailure::Temporary, relay_now);
+                            let ready = sms.relay.on_submit_failed(
+                                submit.id,
+                                part.part,
+                                SubmitFailure::Temporary,
+                                relay_now,
+                            );
                             self.submit_ready(ready, now, out);
                         }
                     }
                 }
                 Action::DeliverIm(im) => {
                     let target = owner(&self.map, &im.to);
-                    let msg = ShardMsg::DeliverIm { im, origin: self.id };
+                    let msg = ShardMsg::DeliverIm {
+                        im,
+                        origin: self.id,
+                    };
                     if target == self.id {
                         let more = self.on_deliver_im(msg, now);
                         out.merge(more);
@@ -231,7 +266,11 @@ impl ShardService {
                         out.to_shard(target, msg);
                     }
                 }
-                Action::SendImdn { to, original_message_id, status } => {
+                Action::SendImdn {
+                    to,
+                    original_message_id,
+                    status,
+                } => {
                     let body = imdn_body(&to, &original_message_id, status, self.wall_secs(now));
                     self.notify_user(&to, "message/cpim", body, now, out);
                 }
@@ -252,7 +291,8 @@ impl ShardService {
     }
 
     fn ack_202(&mut self, id: u64, now: u64, out: &mut Outputs) {
-        let Some((bytes, reply)) = self.sms.as_mut().and_then(|s| s.awaiting_202.remove(&id)) else {
+        let Some((bytes, reply)) = self.sms.as_mut().and_then(|s| s.awaiting_202.remove(&id))
+        else {
             return; // recovered after a restart: the sender was never told, and that is fine
         };
         if let Ok(msg) = smartchat_sip::parse_datagram(&bytes) {
@@ -266,7 +306,10 @@ impl ShardService {
     /// deliver_sm_resp, on the shard whose session received the deliver_sm.
     fn ack_deliver(&mut self, r: DeliverSmRef, status: CommandStatus, out: &mut Outputs) {
         let shard = (r.session >> 16) as usize;
-        let seq = DeliverSeq { connection: r.session & 0xffff, sequence_number: r.seq };
+        let seq = DeliverSeq {
+            connection: r.session & 0xffff,
+            sequence_number: r.seq,
+        };
         if shard == self.id {
             if let Some(sms) = self.sms.as_mut() {
                 if let Err(e) = sms.esme.ack_deliver(seq, status) {
@@ -278,7 +321,12 @@ impl ShardService {
         }
     }
 
-    pub(crate) fn on_ack_deliver(&mut self, seq: DeliverSeq, status: CommandStatus, now: u64) -> Outputs {
+    pub(crate) fn on_ack_deliver(
+        &mut self,
+        seq: DeliverSeq,
+        status: CommandStatus,
+        now: u64,
+    ) -> Outputs {
         let mut out = Outputs::default();
         if let Some(sms) = self.sms.as_mut() {
             if let Err(e) = sms.esme.ack_deliver(seq, status) {
@@ -321,7 +369,10 @@ impl ShardService {
                 self.submit_ready(ready, now, out);
                 Ok(())
             }
-            Err(RelayError::RateLimited { retry_after_s }) => Err((503, format!("Service Unavailable (SMS rate limit; retry in {retry_after_s}s)"))),
+            Err(RelayError::RateLimited { retry_after_s }) => Err((
+                503,
+                format!("Service Unavailable (SMS rate limit; retry in {retry_after_s}s)"),
+            )),
             Err(RelayError::TextTooLong { .. }) => Err((513, "Message Too Large".into())),
             Err(e) => Err((503, format!("Service Unavailable ({e})"))),
         }
@@ -375,7 +426,9 @@ impl ShardService {
             while let Some(bytes) = sms.esme.poll_transmit() {
                 out.smsc.extend_from_slice(&bytes);
             }
-            let Some(event) = sms.esme.poll_event() else { return };
+            let Some(event) = sms.esme.poll_event() else {
+                return;
+            };
             self.on_esme_event(event, now, out);
         }
     }
@@ -389,46 +442,109 @@ impl ShardService {
                     self.submit_ready(ready, now, out);
                 }
             }
-            EsmeEvent::BindFailed { status } => tracing::error!(shard = self.id, ?status, "SMSC refused the bind"),
+            EsmeEvent::BindFailed { status } => {
+                tracing::error!(shard = self.id, ?status, "SMSC refused the bind")
+            }
             EsmeEvent::Submitted { token, message_id } => {
                 let Some(sms) = self.sms.as_mut() else { return };
-                match sms.relay.on_submitted(token >> 8, (token & 0xff) as u8, &message_id, relay_now) {
+                match sms.relay.on_submitted(
+                    token >> 8,
+                    (token & 0xff) as u8,
+                    &message_id,
+                    relay_now,
+                ) {
                     Ok(ready) => self.submit_ready(ready, now, out),
-                    Err(e) => tracing::warn!(shard = self.id, error = %e, "submit_sm_resp not applied"),
+                    Err(e) => {
+                        tracing::warn!(shard = self.id, error = %e, "submit_sm_resp not applied")
+                    }
                 }
             }
-            EsmeEvent::SubmitFailed { token, status, permanent } => {
+            EsmeEvent::SubmitFailed {
+                token,
+                status,
+                permanent,
+            } => {
                 let failure = if permanent {
-                    SubmitFailure::Permanent { command_status: status.into() }
+                    SubmitFailure::Permanent {
+                        command_status: status.into(),
+                    }
                 } else if matches!(status, CommandStatus::Throttled | CommandStatus::MsgQFul) {
                     SubmitFailure::Throttled
                 } else {
                     SubmitFailure::Temporary
                 };
                 let Some(sms) = self.sms.as_mut() else { return };
-                let ready = sms.relay.on_submit_failed(token >> 8, (token & 0xff) as u8, failure, relay_now);
+                let ready = sms.relay.on_submit_failed(
+                    token >> 8,
+                    (token & 0xff) as u8,
+                    failure,
+                    relay_now,
+                );
                 self.submit_ready(ready, now, out);
             }
             EsmeEvent::SubmitTimedOut { token, attempts } => {
-                tracing::warn!(shard = self.id, token, attempts, "submit_sm unanswered; retrying later (a duplicate is possible)");
+                tracing::warn!(
+                    shard = self.id,
+                    token,
+                    attempts,
+                    "submit_sm unanswered; retrying later (a duplicate is possible)"
+                );
                 let Some(sms) = self.sms.as_mut() else { return };
-                let ready = sms.relay.on_submit_failed(token >> 8, (token & 0xff) as u8, SubmitFailure::Temporary, relay_now);
+                let ready = sms.relay.on_submit_failed(
+                    token >> 8,
+                    (token & 0xff) as u8,
+                    SubmitFailure::Temporary,
+                    relay_now,
+                );
                 self.submit_ready(ready, now, out);
             }
             EsmeEvent::Resent { token, reason } => {
-                tracing::info!(shard = self.id, token, ?reason, "submit_sm resent; the SMSC may see a duplicate");
+                tracing::info!(
+                    shard = self.id,
+                    token,
+                    ?reason,
+                    "submit_sm resent; the SMSC may see a duplicate"
+                );
             }
             EsmeEvent::Throttled { .. } => self.count(|c| &c.ring_full),
-            EsmeEvent::DeliveryReceipt { seq, receipted_message_id, message_state, receipt_text, source, .. } => {
+            EsmeEvent::DeliveryReceipt {
+                seq,
+                receipted_message_id,
+                message_state,
+                receipt_text,
+                source,
+                ..
+            } => {
                 let stat = message_state
                     .map(stat_of)
-                    .or_else(|| receipt_text.as_deref().and_then(|t| smartchat_sms::parse_receipt(t).ok()).map(|r| r.stat.clone()))
+                    .or_else(|| {
+                        receipt_text
+                            .as_deref()
+                            .and_then(|t| smartchat_sms::parse_receipt(t).ok())
+                            .map(|r| r.stat.clone())
+                    })
                     .unwrap_or(ReceiptStat::Unknown);
-                let event = SmsIn::Receipt { smsc_message_id: receipted_message_id, stat };
+                let event = SmsIn::Receipt {
+                    smsc_message_id: receipted_message_id,
+                    stat,
+                };
                 self.route_sms_in(event, source, self.deliver_ref(seq), now, out);
             }
-            EsmeEvent::MobileOriginated { seq, source, dest, data_coding, short_message, concat, .. } => {
-                let text = smartchat_sms::decode_text(data_coding, &short_message, SeptetPacking::Unpacked).unwrap_or_else(|_| String::from_utf8_lossy(&short_message).into_owned());
+            EsmeEvent::MobileOriginated {
+                seq,
+                source,
+                dest,
+                data_coding,
+                short_message,
+                concat,
+                ..
+            } => {
+                let text = smartchat_sms::decode_text(
+                    data_coding,
+                    &short_message,
+                    SeptetPacking::Unpacked,
+                )
+                .unwrap_or_else(|_| String::from_utf8_lossy(&short_message).into_owned());
                 let text = match concat {
                     None => Some(text),
                     Some(info) => self.reassemble(&source, &dest, info, text, now),
@@ -442,25 +558,49 @@ impl ShardService {
                     None => self.ack_deliver(self.deliver_ref(seq), CommandStatus::Ok, out),
                 }
             }
-            EsmeEvent::Disconnected { reason } => tracing::warn!(shard = self.id, ?reason, "SMSC session down"),
+            EsmeEvent::Disconnected { reason } => {
+                tracing::warn!(shard = self.id, ?reason, "SMSC session down")
+            }
         }
     }
 
-    fn reassemble(&mut self, source: &str, dest: &str, info: ConcatInfo, text: String, now: u64) -> Option<String> {
+    fn reassemble(
+        &mut self,
+        source: &str,
+        dest: &str,
+        info: ConcatInfo,
+        text: String,
+        now: u64,
+    ) -> Option<String> {
         let key = format!("{source}>{dest}");
         let sms = self.sms.as_mut()?;
         sms.reassembler.push(&key, info, text, now).ok().flatten()
     }
 
     fn deliver_ref(&self, seq: DeliverSeq) -> DeliverSmRef {
-        DeliverSmRef { session: ((self.id as u32) << 16) | (seq.connection & 0xffff), seq: seq.sequence_number }
+        DeliverSmRef {
+            session: ((self.id as u32) << 16) | (seq.connection & 0xffff),
+            seq: seq.sequence_number,
+        }
     }
 
     /// Sends an SMS-side event towards the phone's subscriber shard (module docs).
-    fn route_sms_in(&mut self, event: SmsIn, msisdn: String, ack: DeliverSmRef, now: u64, out: &mut Outputs) {
+    fn route_sms_in(
+        &mut self,
+        event: SmsIn,
+        msisdn: String,
+        ack: DeliverSmRef,
+        now: u64,
+        out: &mut Outputs,
+    ) {
         let msisdn = normalise_msisdn(&msisdn);
         let index_shard = usize::from(self.map.msisdn_owner(&msisdn).0);
-        let msg = ShardMsg::SmsIn { event, msisdn, ack, stage: SmsStage::Index };
+        let msg = ShardMsg::SmsIn {
+            event,
+            msisdn,
+            ack,
+            stage: SmsStage::Index,
+        };
         if index_shard == self.id {
             let more = self.on_sms_in(msg, now);
             out.merge(more);
@@ -471,12 +611,32 @@ impl ShardService {
 
     pub(crate) fn on_sms_in(&mut self, msg: ShardMsg, now: u64) -> Outputs {
         let mut out = Outputs::default();
-        let ShardMsg::SmsIn { event, msisdn, ack, stage } = msg else { return out };
+        let ShardMsg::SmsIn {
+            event,
+            msisdn,
+            ack,
+            stage,
+        } = msg
+        else {
+            return out;
+        };
         match stage {
             SmsStage::Index => {
-                let sender_aor = self.presence.lookup_msisdn(&msisdn).ok().flatten().map(str::to_owned);
-                let target = sender_aor.as_deref().map_or(self.id, |aor| owner(&self.map, aor));
-                let next = ShardMsg::SmsIn { event, msisdn, ack, stage: SmsStage::Owner { sender_aor } };
+                let sender_aor = self
+                    .presence
+                    .lookup_msisdn(&msisdn)
+                    .ok()
+                    .flatten()
+                    .map(str::to_owned);
+                let target = sender_aor
+                    .as_deref()
+                    .map_or(self.id, |aor| owner(&self.map, aor));
+                let next = ShardMsg::SmsIn {
+                    event,
+                    msisdn,
+                    ack,
+                    stage: SmsStage::Owner { sender_aor },
+                };
                 if target == self.id {
                     return self.on_sms_in(next, now);
                 }
@@ -484,11 +644,24 @@ impl ShardService {
             }
             SmsStage::Owner { sender_aor } => {
                 let relay_now = self.relay_now(now);
-                let Some(sms) = self.sms.as_mut() else { return out };
+                let Some(sms) = self.sms.as_mut() else {
+                    return out;
+                };
                 let ready = match event {
-                    SmsIn::Receipt { smsc_message_id, stat } => sms.relay.on_receipt(&smsc_message_id, &stat, ack, relay_now),
+                    SmsIn::Receipt {
+                        smsc_message_id,
+                        stat,
+                    } => sms
+                        .relay
+                        .on_receipt(&smsc_message_id, &stat, ack, relay_now),
                     SmsIn::Mo { dest, text } => {
-                        let mo = MobileOriginated { source_msisdn: msisdn.clone(), sender_aor, dest_address: dest, text, deliver_sm: ack };
+                        let mo = MobileOriginated {
+                            source_msisdn: msisdn.clone(),
+                            sender_aor,
+                            dest_address: dest,
+                            text,
+                            deliver_sm: ack,
+                        };
                         match sms.relay.on_mobile_originated(mo, relay_now) {
                             Ok(ready) => ready,
                             Err(e) => {
@@ -509,7 +682,9 @@ impl ShardService {
     /// An IM made from an SMS, on the recipient's shard: deliver by presence, report back.
     pub(crate) fn on_deliver_im(&mut self, msg: ShardMsg, now: u64) -> Outputs {
         let mut out = Outputs::default();
-        let ShardMsg::DeliverIm { im, origin } = msg else { return out };
+        let ShardMsg::DeliverIm { im, origin } = msg else {
+            return out;
+        };
         let outcome = match self.presence.route_message(&im.to, now) {
             Ok(smartchat_core::RouteDecision::DeliverOnline { contacts }) => {
                 if super::routing::send_im(self, &im, contacts, origin, now, &mut out) {
@@ -526,7 +701,14 @@ impl ShardService {
     }
 
     /// Reports an IM's fate to the shard whose relay produced it (id 0: a notification).
-    pub(crate) fn im_outcome(&mut self, id: u64, origin: usize, outcome: ImOutcome, now: u64, out: &mut Outputs) {
+    pub(crate) fn im_outcome(
+        &mut self,
+        id: u64,
+        origin: usize,
+        outcome: ImOutcome,
+        now: u64,
+        out: &mut Outputs,
+    ) {
         if id == 0 {
             return;
         }
@@ -542,7 +724,14 @@ impl ShardService {
     }
 
     /// A notification (IMDN or notice) from the service to a user, best effort.
-    fn notify_user(&mut self, to: &str, content_type: &str, body: String, now: u64, out: &mut Outputs) {
+    fn notify_user(
+        &mut self,
+        to: &str,
+        content_type: &str,
+        body: String,
+        now: u64,
+        out: &mut Outputs,
+    ) {
         let im = DeliverIm {
             id: 0,
             from: format!("sip:smartchat@{}", self.settings.domain),
@@ -552,7 +741,10 @@ impl ShardService {
             imdn_message_id: None,
         };
         let target = owner(&self.map, to);
-        let msg = ShardMsg::DeliverIm { im, origin: self.id };
+        let msg = ShardMsg::DeliverIm {
+            im,
+            origin: self.id,
+        };
         if target == self.id {
             let more = self.on_deliver_im(msg, now);
             out.merge(more);
@@ -623,7 +815,10 @@ fn im_request(msg: &smartchat_sip::SipMessage<'_>, to_aor: &str) -> ImRequest {
     let content_type = msg.content_type().unwrap_or("text/plain").to_owned();
     let mut text = String::from_utf8_lossy(msg.body).into_owned();
     let mut imdn = None;
-    if content_type.to_ascii_lowercase().starts_with("message/cpim") {
+    if content_type
+        .to_ascii_lowercase()
+        .starts_with("message/cpim")
+    {
         if let Ok(cpim) = smartchat_pidf::parse_cpim(msg.body) {
             text = String::from_utf8_lossy(cpim.body).into_owned();
             let dn = cpim.disposition_notification();
@@ -647,7 +842,12 @@ fn im_request(msg: &smartchat_sip::SipMessage<'_>, to_aor: &str) -> ImRequest {
 }
 
 /// An IMDN delivery notification (RFC 5438 §7.2.1.1) in a message/cpim body.
-fn imdn_body(to: &str, message_id: &str, status: smartchat_relay::ImdnStatus, wall_secs: u64) -> String {
+fn imdn_body(
+    to: &str,
+    message_id: &str,
+    status: smartchat_relay::ImdnStatus,
+    wall_secs: u64,
+) -> String {
     let delivery = match status {
         smartchat_relay::ImdnStatus::Delivered => smartchat_pidf::DeliveryStatus::Delivered,
         smartchat_relay::ImdnStatus::Failed => smartchat_pidf::DeliveryStatus::Failed,
@@ -700,7 +900,12 @@ pub(crate) fn normalise_msisdn(addr: &str) -> String {
 }
 
 /// The client-transaction context of an IM made from an SMS.
-pub(crate) fn sms_im_context(id: u64, origin: usize, remaining: Vec<String>, im: &DeliverIm) -> ClientContext {
+pub(crate) fn sms_im_context(
+    id: u64,
+    origin: usize,
+    remaining: Vec<String>,
+    im: &DeliverIm,
+) -> ClientContext {
     ClientContext::SmsIm {
         id,
         origin,

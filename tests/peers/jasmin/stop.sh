@@ -16,11 +16,12 @@ for l in "${lines[@]}"; do
   name=${l% *}; pid=${l##* }
   [[ "$pid" =~ ^[0-9]+$ ]] || continue
   if alive "$pid"; then
+    t0=$(date +%s%N)
     kill -TERM -- "-$pid" 2>/dev/null
     end=$(( $(date +%s) + GRACE ))
     while alive "$pid" && [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done
-    if alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null; echo "[jasmin stop] $name ($pid) killed"
-    else echo "[jasmin stop] $name ($pid) stopped"; fi
+    if alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null; echo "[jasmin stop] $name ($pid) killed after ${GRACE}s"
+    else echo "[jasmin stop] $name ($pid) stopped in $(( ($(date +%s%N) - t0) / 1000000 ))ms"; fi
   fi
 done
 if [ -f "$HERE/run/env" ]; then
