@@ -34,7 +34,7 @@ if [ ! -s "$HERE/resource/amqp0-9-1.xml" ]; then
   timeout 120 "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
     jasmin==0.11.0 -d "$tmp"
   mkdir -p "$HERE/resource"
-  tar -xzf "$tmp"/jasmin-0.11.0.tar.gz -C "$HERE/resource" --strip-components=4 \
+  tar --no-same-owner -xzf "$tmp"/jasmin-0.11.0.tar.gz -C "$HERE/resource" --strip-components=4 \
     jasmin-0.11.0/misc/config/resource/amqp0-9-1.xml
   rm -rf "$tmp"
 fi

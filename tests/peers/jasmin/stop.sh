@@ -9,7 +9,9 @@ PIDS="$HERE/run/pids"
 GRACE="${JASMIN_STOP_GRACE:-10}"
 [ -s "$PIDS" ] || { echo "[jasmin stop] nothing recorded in $PIDS"; exit 0; }
 
-alive() { kill -0 -- "-$1" 2>/dev/null; }
+# a live, non-zombie process in group $1 (an exited leader may linger as a zombie until the
+# init process reaps it)
+alive() { ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ {f = 1} END {exit !f}'; }
 # stop in reverse start order: jasmind first (clean unbinds), the brokers last
 mapfile -t lines < <(tac "$PIDS")
 for l in "${lines[@]}"; do
