@@ -17,10 +17,16 @@ fn text_160() -> String {
 
 fn benches(c: &mut Criterion) {
     let t160 = text_160();
-    let t500: String = "The quick brown fox jumps over the lazy dog. ".chars().cycle().take(500).collect();
+    let t500: String = "The quick brown fox jumps over the lazy dog. "
+        .chars()
+        .cycle()
+        .take(500)
+        .collect();
     let receipt = "id:0000002A sub:001 dlvrd:001 submit date:2611281200 done date:2611281200 stat:DELIVRD err:000 text:hello";
 
-    c.bench_function("choose_coding_160", |b| b.iter(|| choose_coding(black_box(&t160))));
+    c.bench_function("choose_coding_160", |b| {
+        b.iter(|| choose_coding(black_box(&t160)))
+    });
     let mut out = Vec::with_capacity(200);
     c.bench_function("gsm7_encode_unpacked_160", |b| {
         b.iter(|| {
@@ -38,10 +44,16 @@ fn benches(c: &mut Criterion) {
         ("split_500_unpacked", SeptetPacking::Unpacked),
         ("split_500_packed", SeptetPacking::Packed),
     ] {
-        let opts = SplitOptions { reference: 42, packing, ..SplitOptions::default() };
+        let opts = SplitOptions {
+            reference: 42,
+            packing,
+            ..SplitOptions::default()
+        };
         c.bench_function(name, |b| b.iter(|| split_message(black_box(&t500), &opts)));
     }
-    c.bench_function("parse_receipt", |b| b.iter(|| parse_receipt(black_box(receipt))));
+    c.bench_function("parse_receipt", |b| {
+        b.iter(|| parse_receipt(black_box(receipt)))
+    });
 }
 
 criterion_group!(gsm7, benches);

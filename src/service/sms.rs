@@ -129,6 +129,7 @@ impl ShardService {
         let seq = sms.next_ready;
         sms.next_ready += 1;
         let now_us = now.saturating_mul(1000);
+        let mut refused = None;
         for record in &ready.persist {
             let bytes = smartchat_relay::encode_record(record);
             match sms.wal.append(RECORD_KIND_RELAY, &bytes, seq, now_us) {
@@ -139,8 +140,17 @@ impl ShardService {
                         let _ = sms.wal.mark_final(lsn);
                     }
                 },
-                Err(e) => tracing::error!(shard = self.id, error = %e, "WAL append refused"),
+                Err(e) => {
+                    refused = Some(e);
+                    break;
+                }
             }
+        }
+        if let Some(e) = refused {
+            // Not durable, so nothing of this Ready may leave: refuse what it would have acked.
+            tracing::warn!(shard = self.id, error = %e, "WAL refused a record; refusing the request");
+            self.refuse(ready.after_persist, now, out);
+            return;
         }
         sms.pending
             .push_back((seq, has_records, ready.after_persist));
@@ -186,36 +196,44 @@ impl ShardService {
         let Some(sms) = self.sms.as_mut() else {
             return out;
         };
-        let failed: Vec<u64> = tokens;
         let mut dropped = Vec::new();
         sms.pending.retain(|(seq, _, actions)| {
-            if failed.contains(seq) {
+            if tokens.contains(seq) {
                 dropped.extend(actions.iter().cloned());
                 false
             } else {
                 true
             }
         });
-        for action in dropped {
-            if let Action::Ack202 { id } = action {
-                if let Some((bytes, reply)) =
-                    self.sms.as_mut().and_then(|s| s.awaiting_202.remove(&id))
-                {
-                    if let Ok(msg) = smartchat_sip::parse_datagram(&bytes) {
-                        let response = super::outbound::response(
-                            &msg,
-                            503,
-                            "Service Unavailable (storage)",
-                            None,
-                            &[("Retry-After", "5")],
-                            None,
-                        );
-                        super::handlers::finish(self, &msg, &reply, response, now, &mut out);
+        self.refuse(dropped, now, &mut out);
+        out
+    }
+
+    /// Answers what a Ready that could not be made durable would have acknowledged: 503 to the
+    /// SIP sender, ESME_RMSGQFUL to the SMSC (which retries the deliver_sm later).
+    fn refuse(&mut self, actions: Vec<Action>, now: u64, out: &mut Outputs) {
+        for action in actions {
+            match action {
+                Action::Ack202 { id } => {
+                    let pending = self.sms.as_mut().and_then(|s| s.awaiting_202.remove(&id));
+                    if let Some((bytes, reply)) = pending {
+                        if let Ok(msg) = smartchat_sip::parse_datagram(&bytes) {
+                            let response = super::outbound::response(
+                                &msg,
+                                503,
+                                "Service Unavailable (storage)",
+                                None,
+                                &[("Retry-After", "5")],
+                                None,
+                            );
+                            super::handlers::finish(self, &msg, &reply, response, now, out);
+                        }
                     }
                 }
+                Action::AckDeliverSm(r) => self.ack_deliver(r, CommandStatus::MsgQFul, out),
+                _ => {}
             }
         }
-        out
     }
 
     fn run_actions(&mut self, actions: Vec<Action>, now: u64, out: &mut Outputs) {
