@@ -13,7 +13,9 @@ struct Jasmin;
 
 impl Drop for Jasmin {
     fn drop(&mut self) {
-        let _ = Command::new("bash").arg(repo_root().join("tests/peers/jasmin/stop.sh")).status();
+        let _ = Command::new("bash")
+            .arg(repo_root().join("tests/peers/jasmin/stop.sh"))
+            .status();
     }
 }
 
@@ -21,7 +23,10 @@ impl Drop for Jasmin {
 fn jasmin_as_the_smsc_submit_receipt_imdn_and_reply() {
     let dir = repo_root().join("tests/peers/jasmin");
     if !dir.join("venv/bin/jasmind.py").exists() && !dir.join("venv/bin/python").exists() {
-        assert!(std::env::var("SMARTCHAT_REQUIRE_PEERS").is_err(), "Jasmin is not installed (tests/peers/jasmin/install.sh)");
+        assert!(
+            std::env::var("SMARTCHAT_REQUIRE_PEERS").is_err(),
+            "Jasmin is not installed (tests/peers/jasmin/install.sh)"
+        );
         eprintln!("SKIPPED: Jasmin not installed (tests/peers/jasmin/install.sh)");
         return;
     }
@@ -33,7 +38,12 @@ fn jasmin_as_the_smsc_submit_receipt_imdn_and_reply() {
         .output()
         .expect("start Jasmin");
     let _jasmin = Jasmin;
-    assert!(start.status.success(), "Jasmin did not start:\n{}\n{}", String::from_utf8_lossy(&start.stdout), String::from_utf8_lossy(&start.stderr));
+    assert!(
+        start.status.success(),
+        "Jasmin did not start:\n{}\n{}",
+        String::from_utf8_lossy(&start.stdout),
+        String::from_utf8_lossy(&start.stderr)
+    );
 
     let smsc = format!("127.0.0.1:{smpp_port}");
     let server = Server::start("jasmin", &["--no-auth", "--shards", "2", "--smsc", &smsc]);
@@ -41,9 +51,20 @@ fn jasmin_as_the_smsc_submit_receipt_imdn_and_reply() {
 
     // user00001's client expects the IMDN, then the reply.
     let port = free_port();
-    let trace = std::env::temp_dir().join(format!("smartchat-jasmin-imdn-{}.log", std::process::id()));
+    let trace =
+        std::env::temp_dir().join(format!("smartchat-jasmin-imdn-{}.log", std::process::id()));
     let imdn_client = sipp_command(
-        &["-sf", &scenario("imdn_uas.xml"), "-p", &port.to_string(), "-m", "1", "-trace_msg", "-message_file", &trace.display().to_string()],
+        &[
+            "-sf",
+            &scenario("imdn_uas.xml"),
+            "-p",
+            &port.to_string(),
+            "-m",
+            "1",
+            "-trace_msg",
+            "-message_file",
+            &trace.display().to_string(),
+        ],
         60,
     )
     .spawn()
@@ -54,19 +75,66 @@ fn jasmin_as_the_smsc_submit_receipt_imdn_and_reply() {
     let reg = reg.display().to_string();
     let port_s = port.to_string();
     let out = sipp(
-        &[&server.sip_addr(), "-sf", &scenario("register_expires.xml"), "-inf", &reg, "-m", "1", "-set", "contact_port", &port_s, "-set", "expires", "300", "-set", "cseq", "1"],
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("register_expires.xml"),
+            "-inf",
+            &reg,
+            "-m",
+            "1",
+            "-set",
+            "contact_port",
+            &port_s,
+            "-set",
+            "expires",
+            "300",
+            "-set",
+            "cseq",
+            "1",
+        ],
         10,
     );
     assert_sipp_ok("REGISTER", &out, &server);
-    let out = sipp(&[&server.sip_addr(), "-sf", &scenario("message_imdn.xml"), "-inf", &csv("pair.csv"), "-m", "1"], 10);
-    assert_sipp_ok("MESSAGE (IMDN requested) to a mobile user, via Jasmin", &out, &server);
+    let out = sipp(
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("message_imdn.xml"),
+            "-inf",
+            &csv("pair.csv"),
+            "-m",
+            "1",
+        ],
+        10,
+    );
+    assert_sipp_ok(
+        "MESSAGE (IMDN requested) to a mobile user, via Jasmin",
+        &out,
+        &server,
+    );
     let out = wait_child(imdn_client, Duration::from_secs(40));
-    assert_sipp_ok("the receipt through Jasmin came back as an IMDN 'delivered'", &out, &server);
+    assert_sipp_ok(
+        "the receipt through Jasmin came back as an IMDN 'delivered'",
+        &out,
+        &server,
+    );
 
     // The phone answers the conversation number (access number + extension 01).
-    let reply_trace = std::env::temp_dir().join(format!("smartchat-jasmin-mo-{}.log", std::process::id()));
+    let reply_trace =
+        std::env::temp_dir().join(format!("smartchat-jasmin-mo-{}.log", std::process::id()));
     let client = sipp_command(
-        &["-sf", &scenario("message_uas.xml"), "-p", &port_s, "-m", "1", "-trace_msg", "-message_file", &reply_trace.display().to_string()],
+        &[
+            "-sf",
+            &scenario("message_uas.xml"),
+            "-p",
+            &port_s,
+            "-m",
+            "1",
+            "-trace_msg",
+            "-message_file",
+            &reply_trace.display().to_string(),
+        ],
         60,
     )
     .spawn()
@@ -77,10 +145,21 @@ fn jasmin_as_the_smsc_submit_receipt_imdn_and_reply() {
         .args(["8613900000002", "1065901", "see you at eight"])
         .output()
         .expect("inject MO");
-    assert!(inject.status.success(), "{}", String::from_utf8_lossy(&inject.stdout));
+    assert!(
+        inject.status.success(),
+        "{}",
+        String::from_utf8_lossy(&inject.stdout)
+    );
     let out = wait_child(client, Duration::from_secs(40));
-    assert_sipp_ok("the phone's reply through Jasmin reached the chat", &out, &server);
+    assert_sipp_ok(
+        "the phone's reply through Jasmin reached the chat",
+        &out,
+        &server,
+    );
     let seen = std::fs::read_to_string(&reply_trace).unwrap_or_default();
     assert!(seen.contains("see you at eight"), "{seen}");
-    assert!(server.log_text().contains("bound to the SMSC"), "bound to Jasmin");
+    assert!(
+        server.log_text().contains("bound to the SMSC"),
+        "bound to Jasmin"
+    );
 }

@@ -296,7 +296,7 @@ fn node_smsc(port: u16, throttle_every: u32) -> Option<Child> {
         eprintln!("SKIPPED: npm smpp not installed in {modules} (run .ci/run)");
         return None;
     }
-    let child = Command::new("node")
+    let mut child = Command::new("node")
         .arg(script)
         .env("NODE_PATH", modules)
         .env("PORT", port.to_string())
@@ -314,6 +314,8 @@ fn node_smsc(port: u16, throttle_every: u32) -> Option<Child> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("node SMSC did not start");
 }
 
