@@ -11,6 +11,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         for d in [r.submit_date, r.done_date].into_iter().flatten() {
             assert!(d.len() == 10 || d.len() == 12);
         }
-        let _ = (r.stat.is_final(), r.stat.message_state(), r.submit_date_parsed());
+        let _ = (
+            r.stat.is_final(),
+            r.stat.message_state(),
+            r.submit_date_parsed(),
+        );
     }
 });

@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
             let once = frame_stream(&buf, MAX);
             match framer.next_frame(&buf) {
                 Ok(Some(f)) => {
-                    assert_eq!(once, Ok(Some(f)), "incremental and one-shot framing disagree");
+                    assert_eq!(
+                        once,
+                        Ok(Some(f)),
+                        "incremental and one-shot framing disagree"
+                    );
                     assert!(f.consumed() <= buf.len() && f.len <= MAX);
                     if !f.is_keepalive() {
                         let _ = parse_datagram(&buf[f.skip..f.consumed()]);

@@ -6,8 +6,8 @@
 //! Layout: byte 0 = flags (bit 0 UDHI, bit 1 packed), byte 1 = data_coding, then records of
 //! `len, time_delta, source, bytes[len]` each decoded and pushed like one deliver_sm.
 use smartchat_sms::{
-    decode_short_message, decode_text, gsm7_unpack, parse_udh, Payload, ReassemblyLimits,
-    Reassembler, SeptetPacking,
+    decode_short_message, decode_text, gsm7_unpack, parse_udh, Payload, Reassembler,
+    ReassemblyLimits, SeptetPacking,
 };
 
 const CODINGS: [u8; 9] = [0x00, 0x01, 0x02, 0x03, 0x04, 0x08, 0x18, 0xF0, 0xF4];
@@ -15,7 +15,11 @@ const CODINGS: [u8; 9] = [0x00, 0x01, 0x02, 0x03, 0x04, 0x08, 0x18, 0xF0, 0xF4];
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let [flags, dc, rest @ ..] = data else { return };
     let udhi = flags & 1 != 0;
-    let packing = if flags & 2 != 0 { SeptetPacking::Packed } else { SeptetPacking::Unpacked };
+    let packing = if flags & 2 != 0 {
+        SeptetPacking::Packed
+    } else {
+        SeptetPacking::Unpacked
+    };
 
     // The whole rest as one short_message, through every coding.
     let _ = parse_udh(rest);
@@ -30,7 +34,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     assert!(septets.len() <= usize::from(*dc));
 
     // Records pushed into a small reassembler.
-    let limits = ReassemblyLimits { max_pending: 4, max_bytes: 512, max_age_ms: 1000 };
+    let limits = ReassemblyLimits {
+        max_pending: 4,
+        max_bytes: 512,
+        max_age_ms: 1000,
+    };
     let mut r = Reassembler::with_limits(limits);
     let mut now = 0u64;
     let mut input = rest;

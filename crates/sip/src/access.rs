@@ -169,7 +169,7 @@ impl<'a> SipMessage<'a> {
     /// Call-ID (RFC 3261 §20.8): `word ["@" word]`, required and single.
     pub fn call_id(&self) -> Result<&str, SipError> {
         let v = self.exactly_one(HeaderName::CallId, "Call-ID")?;
-        let (a, b) = v.split_once('@').unwrap_or((v, "x"));
+        let (a, b) = scan::split_once(v, b'@').unwrap_or((v, "x"));
         if scan::all(a, WORD) && scan::all(b, WORD) {
             Ok(v)
         } else {

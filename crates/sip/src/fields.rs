@@ -47,7 +47,7 @@ impl<'a> EventHeader<'a> {
     /// Parses `event-type *(SEMI event-param)`.
     pub fn parse(s: &'a str) -> Result<EventHeader<'a>, SipError> {
         let s = scan::trim(s);
-        let end = s.find(';').unwrap_or(s.len());
+        let end = scan::find(s, b';').unwrap_or(s.len());
         let (package, rest) = s.split_at(end);
         let package = scan::trim(package);
         if !scan::is_token(package) {
@@ -83,7 +83,7 @@ impl<'a> SubscriptionState<'a> {
     pub fn parse(s: &'a str) -> Result<SubscriptionState<'a>, SipError> {
         let bad = SipError::BadSubscriptionState;
         let s = scan::trim(s);
-        let end = s.find(';').unwrap_or(s.len());
+        let end = scan::find(s, b';').unwrap_or(s.len());
         let (state, rest) = s.split_at(end);
         let state = scan::trim(state);
         if !scan::is_token(state) {

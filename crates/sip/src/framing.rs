@@ -94,8 +94,9 @@ fn frame(buf: &[u8], max: usize, st: &mut State) -> Result<Option<Frame>, SipErr
 
 /// Reads the single Content-Length of the header section ending at `head_end`.
 fn content_length(msg: &[u8], head_end: usize, max: usize) -> Result<usize, SipError> {
-    let sl_end = lines::first_crlf(msg).ok_or(SipError::BadLineEnding)?;
-    let section = msg.get(sl_end + 2..head_end - 2).unwrap_or_default();
+    let sl_end = lines::first_crlf(msg)?;
+    // Ends with the empty line, which stops the iterator.
+    let section = msg.get(sl_end + 2..head_end).unwrap_or_default();
     let mut found = None;
     for raw in Lines::new(section) {
         let raw = raw?;

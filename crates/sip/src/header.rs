@@ -22,6 +22,10 @@ macro_rules! header_names {
             Other(&'a str),
         }
 
+        /// Every known name, for tests that keep `known` and this table in step.
+        #[cfg(test)]
+        const ALL: &[HeaderName<'static>] = &[$( HeaderName::$var, )*];
+
         impl<'a> HeaderName<'a> {
             /// The canonical long form (RFC 3261 §20 spelling).
             pub fn as_str(&self) -> &'a str {
@@ -126,81 +130,19 @@ header_names! {
     Identity => "Identity";
 }
 
-/// Known long names grouped by length, so classifying a name compares it
-/// with at most a handful of candidates (RFC 3261 §7.3.1: case-insensitive).
-static BY_LEN: [&[(&str, HeaderName<'static>)]; 20] = [
-    &[],
-    &[],
-    &[("To", HeaderName::To)],
-    &[("Via", HeaderName::Via)],
-    &[
-        ("From", HeaderName::From),
-        ("CSeq", HeaderName::CSeq),
-        ("Date", HeaderName::Date),
-        ("Path", HeaderName::Path),
-    ],
-    &[
-        ("Event", HeaderName::Event),
-        ("Allow", HeaderName::Allow),
-        ("Route", HeaderName::Route),
-    ],
-    &[
-        ("Accept", HeaderName::Accept),
-        ("Server", HeaderName::Server),
-    ],
-    &[
-        ("Call-ID", HeaderName::CallId),
-        ("Contact", HeaderName::Contact),
-        ("Expires", HeaderName::Expires),
-        ("Require", HeaderName::Require),
-        ("Subject", HeaderName::Subject),
-        ("Warning", HeaderName::Warning),
-    ],
-    &[
-        ("SIP-ETag", HeaderName::SipETag),
-        ("Refer-To", HeaderName::ReferTo),
-        ("Identity", HeaderName::Identity),
-    ],
-    &[("Supported", HeaderName::Supported)],
-    &[("User-Agent", HeaderName::UserAgent)],
-    &[
-        ("Retry-After", HeaderName::RetryAfter),
-        ("Min-Expires", HeaderName::MinExpires),
-        ("Referred-By", HeaderName::ReferredBy),
-        ("Unsupported", HeaderName::Unsupported),
-    ],
-    &[
-        ("Max-Forwards", HeaderName::MaxForwards),
-        ("Content-Type", HeaderName::ContentType),
-        ("SIP-If-Match", HeaderName::SipIfMatch),
-        ("Allow-Events", HeaderName::AllowEvents),
-        ("Record-Route", HeaderName::RecordRoute),
-    ],
-    &[
-        ("Authorization", HeaderName::Authorization),
-        ("Proxy-Require", HeaderName::ProxyRequire),
-    ],
-    &[
-        ("Content-Length", HeaderName::ContentLength),
-        ("Accept-Contact", HeaderName::AcceptContact),
-        ("Reject-Contact", HeaderName::RejectContact),
-    ],
-    &[("Session-Expires", HeaderName::SessionExpires)],
-    &[
-        ("WWW-Authenticate", HeaderName::WwwAuthenticate),
-        ("Content-Encoding", HeaderName::ContentEncoding),
-    ],
-    &[],
-    &[
-        ("Subscription-State", HeaderName::SubscriptionState),
-        ("Proxy-Authenticate", HeaderName::ProxyAuthenticate),
-    ],
-    &[
-        ("Proxy-Authorization", HeaderName::ProxyAuthorization),
-        ("Content-Disposition", HeaderName::ContentDisposition),
-        ("Request-Disposition", HeaderName::RequestDisposition),
-    ],
-];
+/// Case-insensitive equality with `lower`, a lowercase name made only of
+/// letters, digits and `-`: `x | 0x20` folds case for letters, and the mask
+/// `(c >> 1) & 0x20` is 0x20 exactly for lowercase letters, so `-` and digits
+/// must match exactly. Cheaper than `eq_ignore_ascii_case`, which lowercases
+/// both sides.
+#[inline]
+fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
+    name.len() == lower.len()
+        && name
+            .iter()
+            .zip(lower)
+            .all(|(x, c)| (x | ((c >> 1) & 0x20)) == *c)
+}
 
 /// Classifies a known header name, compact forms included (RFC 3261 §7.3.3).
 pub(crate) fn known(name: &[u8]) -> Option<HeaderName<'static>> {
@@ -228,11 +170,58 @@ pub(crate) fn known(name: &[u8]) -> Option<HeaderName<'static>> {
             _ => return None,
         });
     }
-    BY_LEN
-        .get(name.len())?
-        .iter()
-        .find(|(n, _)| name.eq_ignore_ascii_case(n.as_bytes()))
-        .map(|(_, h)| *h)
+    // Dispatch on (length, first letter): at most two candidates remain,
+    // spelled in lowercase for `eq_lower`.
+    let first = name.first()?.to_ascii_lowercase();
+    let hit = |lower: &'static [u8], h: HeaderName<'static>| eq_lower(name, lower).then_some(h);
+    match (name.len(), first) {
+        (2, b't') => hit(b"to", HeaderName::To),
+        (3, b'v') => hit(b"via", HeaderName::Via),
+        (4, b'c') => hit(b"cseq", HeaderName::CSeq),
+        (4, b'd') => hit(b"date", HeaderName::Date),
+        (4, b'f') => hit(b"from", HeaderName::From),
+        (4, b'p') => hit(b"path", HeaderName::Path),
+        (5, b'a') => hit(b"allow", HeaderName::Allow),
+        (5, b'e') => hit(b"event", HeaderName::Event),
+        (5, b'r') => hit(b"route", HeaderName::Route),
+        (6, b'a') => hit(b"accept", HeaderName::Accept),
+        (6, b's') => hit(b"server", HeaderName::Server),
+        (7, b'c') => {
+            hit(b"call-id", HeaderName::CallId).or_else(|| hit(b"contact", HeaderName::Contact))
+        }
+        (7, b'e') => hit(b"expires", HeaderName::Expires),
+        (7, b'r') => hit(b"require", HeaderName::Require),
+        (7, b's') => hit(b"subject", HeaderName::Subject),
+        (7, b'w') => hit(b"warning", HeaderName::Warning),
+        (8, b'i') => hit(b"identity", HeaderName::Identity),
+        (8, b'r') => hit(b"refer-to", HeaderName::ReferTo),
+        (8, b's') => hit(b"sip-etag", HeaderName::SipETag),
+        (9, b's') => hit(b"supported", HeaderName::Supported),
+        (10, b'u') => hit(b"user-agent", HeaderName::UserAgent),
+        (11, b'm') => hit(b"min-expires", HeaderName::MinExpires),
+        (11, b'r') => hit(b"retry-after", HeaderName::RetryAfter)
+            .or_else(|| hit(b"referred-by", HeaderName::ReferredBy)),
+        (11, b'u') => hit(b"unsupported", HeaderName::Unsupported),
+        (12, b'a') => hit(b"allow-events", HeaderName::AllowEvents),
+        (12, b'c') => hit(b"content-type", HeaderName::ContentType),
+        (12, b'm') => hit(b"max-forwards", HeaderName::MaxForwards),
+        (12, b'r') => hit(b"record-route", HeaderName::RecordRoute),
+        (12, b's') => hit(b"sip-if-match", HeaderName::SipIfMatch),
+        (13, b'a') => hit(b"authorization", HeaderName::Authorization),
+        (13, b'p') => hit(b"proxy-require", HeaderName::ProxyRequire),
+        (14, b'a') => hit(b"accept-contact", HeaderName::AcceptContact),
+        (14, b'c') => hit(b"content-length", HeaderName::ContentLength),
+        (14, b'r') => hit(b"reject-contact", HeaderName::RejectContact),
+        (15, b's') => hit(b"session-expires", HeaderName::SessionExpires),
+        (16, b'c') => hit(b"content-encoding", HeaderName::ContentEncoding),
+        (16, b'w') => hit(b"www-authenticate", HeaderName::WwwAuthenticate),
+        (18, b'p') => hit(b"proxy-authenticate", HeaderName::ProxyAuthenticate),
+        (18, b's') => hit(b"subscription-state", HeaderName::SubscriptionState),
+        (19, b'c') => hit(b"content-disposition", HeaderName::ContentDisposition),
+        (19, b'p') => hit(b"proxy-authorization", HeaderName::ProxyAuthorization),
+        (19, b'r') => hit(b"request-disposition", HeaderName::RequestDisposition),
+        _ => None,
+    }
 }
 
 impl<'a> HeaderName<'a> {
@@ -304,4 +293,41 @@ impl fmt::Display for HeaderName<'_> {
 pub struct Header<'a> {
     pub name: HeaderName<'a>,
     pub value: Cow<'a, str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_name_classifies_back_to_itself_in_any_case() {
+        for h in ALL {
+            let canon = h.as_str();
+            assert!(
+                matches!(known(canon.as_bytes()), Some(k) if std::mem::discriminant(&k) == std::mem::discriminant(h)),
+                "{canon}"
+            );
+            let upper = canon.to_ascii_uppercase();
+            let lower = canon.to_ascii_lowercase();
+            assert_eq!(HeaderName::parse(&upper), *h, "{upper}");
+            assert_eq!(HeaderName::parse(&lower), *h, "{lower}");
+        }
+        assert_eq!(ALL.len(), 44);
+    }
+
+    #[test]
+    fn near_misses_stay_unknown() {
+        for name in [
+            "Vía",
+            "Max\rForwards",
+            "Max_Forwards",
+            "Content-Lengths",
+            "Call-I",
+            "To ",
+            "",
+            "SIP-ETAg-",
+        ] {
+            assert!(known(name.as_bytes()).is_none(), "{name:?}");
+        }
+    }
 }

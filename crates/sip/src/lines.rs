@@ -8,15 +8,19 @@
 //! end in CRLF only (a bare CR or LF is an error), a line starting with SP or
 //! HTAB continues the previous header (RFC 3261 §7.3.1), and the name is
 //! whatever precedes the first colon, minus trailing whitespace (`HCOLON`).
+//!
+//! The per-line scan is a hand-rolled 8-bytes-at-a-time search: it is the
+//! inner loop of every parse.
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use crate::error::SipError;
 use crate::scan;
 
-/// One header as located in the header section: byte ranges relative to the
-/// section, no allocation.
+/// One header as located in the buffer given to [`Lines`]: byte ranges
+/// relative to it, no allocation.
 #[derive(Debug, Clone)]
 pub(crate) struct RawHeader {
     /// The name, trailing whitespace removed (may be empty or a non-token:
@@ -31,33 +35,85 @@ pub(crate) struct RawHeader {
     pub line: usize,
 }
 
-/// Iterates the header lines of `section`, which must be the bytes after the
-/// start line's CRLF up to and including the CRLF of the last header line
-/// (i.e. without the final empty line).
+/// Iterates the header lines that start at the beginning of `buf` (just
+/// after the start line's CRLF) up to the empty line that ends the header
+/// section. Running out of bytes before the empty line is
+/// [`SipError::Incomplete`]. Each line
+/// costs one word-at-a-time search for its end plus a short scan of the name.
 pub(crate) struct Lines<'a> {
-    section: &'a [u8],
+    buf: &'a [u8],
     pos: usize,
     line: usize,
+    done: bool,
 }
 
 impl<'a> Lines<'a> {
-    pub(crate) fn new(section: &'a [u8]) -> Self {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
         Lines {
-            section,
+            buf,
             pos: 0,
             line: 0,
+            done: false,
         }
     }
 
-    /// Returns the end of the line starting at `start` (index of its CR) and
-    /// the start of the next line, checking the CRLF discipline in one scan.
-    fn line_end(&self, start: usize) -> Result<(usize, usize), SipError> {
-        let rest = self.section.get(start..).unwrap_or_default();
-        let i = memchr::memchr2(b'\r', b'\n', rest).ok_or(SipError::BadLineEnding)?;
-        if rest.get(i) != Some(&b'\r') || rest.get(i + 1) != Some(&b'\n') {
-            return Err(SipError::BadLineEnding);
+    /// Returns the index of the CR ending the line that starts at `start`,
+    /// requiring CRLF with no bare CR or LF before it.
+    fn line_end(&self, start: usize) -> Result<usize, SipError> {
+        let rest = self.buf.get(start..).unwrap_or_default();
+        let i = find_cr_or_lf(rest).ok_or(SipError::Incomplete)?;
+        match (rest.get(i), rest.get(i + 1)) {
+            (Some(b'\r'), Some(b'\n')) => Ok(start + i),
+            (Some(b'\r'), None) => Err(SipError::Incomplete),
+            _ => Err(SipError::BadLineEnding),
         }
-        Ok((start + i, start + i + 2))
+    }
+
+    fn next_header(&mut self) -> Result<Option<RawHeader>, SipError> {
+        let start = self.pos;
+        let first = match (self.buf.get(start), self.buf.get(start + 1)) {
+            (Some(b'\r'), Some(b'\n')) => return Ok(None),
+            (None, _) | (Some(b'\r'), None) => return Err(SipError::Incomplete),
+            (Some(b), _) => *b,
+        };
+        self.line += 1;
+        let line = self.line;
+        if scan::is_ws(first) {
+            return Err(SipError::BadHeader {
+                line,
+                reason: "continuation line without a header",
+            });
+        }
+        let mut end = self.line_end(start)?;
+        // Names are short: a plain scan finds the colon quickly.
+        let colon = self
+            .buf
+            .get(start..end)
+            .and_then(|l| l.iter().position(|b| *b == b':'))
+            .map(|c| start + c)
+            .ok_or(SipError::BadHeader {
+                line,
+                reason: "no colon",
+            })?;
+        let name = self.buf.get(start..colon).unwrap_or_default();
+        let name_len = name.len() - name.iter().rev().take_while(|b| scan::is_ws(**b)).count();
+        let mut next = end + 2;
+        let mut folded = false;
+        // Bounded: each iteration consumes one line of a finite buffer.
+        while self.buf.get(next).is_some_and(|b| scan::is_ws(*b)) {
+            let e = self.line_end(next)?;
+            self.line += 1;
+            folded = true;
+            end = e;
+            next = e + 2;
+        }
+        self.pos = next;
+        Ok(Some(RawHeader {
+            name: start..start + name_len,
+            value: colon + 1..end,
+            folded,
+            line,
+        }))
     }
 }
 
@@ -65,58 +121,45 @@ impl Iterator for Lines<'_> {
     type Item = Result<RawHeader, SipError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let start = self.pos;
-        let first = *self.section.get(start)?;
-        self.line += 1;
-        let line = self.line;
-        if scan::is_ws(first) {
-            self.pos = self.section.len();
-            return Some(Err(SipError::BadHeader {
-                line,
-                reason: "continuation line without a header",
-            }));
+        if self.done {
+            return None;
         }
-        let (mut end, mut next) = match self.line_end(start) {
-            Ok(v) => v,
-            Err(e) => {
-                self.pos = self.section.len();
-                return Some(Err(e));
-            }
-        };
-        let content = self.section.get(start..end).unwrap_or_default();
-        let Some(colon) = memchr::memchr(b':', content) else {
-            self.pos = self.section.len();
-            return Some(Err(SipError::BadHeader {
-                line,
-                reason: "no colon",
-            }));
-        };
-        let name = content.get(..colon).unwrap_or_default();
-        let name_len = name.len() - name.iter().rev().take_while(|b| scan::is_ws(**b)).count();
-        let mut folded = false;
-        // Bounded: each iteration consumes one line of a finite section.
-        while self.section.get(next).is_some_and(|b| scan::is_ws(*b)) {
-            match self.line_end(next) {
-                Ok((e, n)) => {
-                    self.line += 1;
-                    folded = true;
-                    end = e;
-                    next = n;
-                }
-                Err(e) => {
-                    self.pos = self.section.len();
-                    return Some(Err(e));
-                }
-            }
+        let r = self.next_header();
+        if !matches!(r, Ok(Some(_))) {
+            self.done = true;
         }
-        self.pos = next;
-        Some(Ok(RawHeader {
-            name: start..start + name_len,
-            value: start + colon + 1..end,
-            folded,
-            line,
-        }))
+        r.transpose()
     }
+}
+
+/// Index of the first CR or LF in `b`, eight bytes at a time (SWAR): header
+/// lines are a few dozen bytes, too short for a vectorised search to pay off
+/// its setup. In each word, `(x - 0x01..) & !x & 0x80..` flags zero bytes of
+/// `x`; its lowest flag is always exact, and so is the lowest of the two
+/// masks OR-ed together.
+#[inline]
+fn find_cr_or_lf(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    let mut off = 0;
+    for c in &mut chunks {
+        let Ok(word) = <[u8; 8]>::try_from(c) else {
+            break;
+        };
+        let w = u64::from_le_bytes(word);
+        let (x, y) = (w ^ (LO * u64::from(b'\r')), w ^ (LO * u64::from(b'\n')));
+        let t = ((x.wrapping_sub(LO) & !x) | (y.wrapping_sub(LO) & !y)) & HI;
+        if t != 0 {
+            return Some(off + (t.trailing_zeros() / 8) as usize);
+        }
+        off += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|c| *c == b'\r' || *c == b'\n')
+        .map(|i| off + i)
 }
 
 /// Undoes line folding (RFC 3261 §7.3.1): each `*WSP CRLF 1*WSP` becomes one
@@ -140,24 +183,23 @@ pub(crate) fn unfold(value: &str, folded: bool) -> Cow<'_, str> {
 }
 
 /// Finds the end of the header section: the index just past the CRLFCRLF
-/// that terminates it (RFC 3261 §7), searching `buf[from..limit]`. Walks line
-/// feeds with memchr: a header section has a few dozen of them.
+/// that terminates it (RFC 3261 §7), searching `buf[from..limit]` with one
+/// vectorised substring search (the searcher is built once per process).
 pub(crate) fn head_end(buf: &[u8], from: usize, limit: usize) -> Option<usize> {
-    let hay = buf.get(..limit.min(buf.len()))?;
-    let mut i = from;
-    while let Some(off) = hay.get(i..).and_then(|r| memchr::memchr(b'\n', r)) {
-        let nl = i + off;
-        if nl >= 3 && hay.get(nl - 3..=nl) == Some(&b"\r\n\r\n"[..]) {
-            return Some(nl + 1);
-        }
-        i = nl + 1;
-    }
-    None
+    static FINDER: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let finder = FINDER.get_or_init(|| memchr::memmem::Finder::new(b"\r\n\r\n"));
+    let from = from.min(limit);
+    let hay = buf.get(from..limit.min(buf.len()))?;
+    finder.find(hay).map(|i| from + i + 4)
 }
 
 /// Index of the CR of the first CRLF in `buf` (the end of the start line).
-pub(crate) fn first_crlf(buf: &[u8]) -> Option<usize> {
-    let nl = memchr::memchr(b'\n', buf)?;
-    let cr = nl.checked_sub(1)?;
-    (buf.get(cr) == Some(&b'\r')).then_some(cr)
+pub(crate) fn first_crlf(buf: &[u8]) -> Result<usize, SipError> {
+    let nl = memchr::memchr(b'\n', buf).ok_or(SipError::Incomplete)?;
+    let cr = nl.checked_sub(1).ok_or(SipError::BadLineEnding)?;
+    if buf.get(cr) == Some(&b'\r') {
+        Ok(cr)
+    } else {
+        Err(SipError::BadLineEnding)
+    }
 }

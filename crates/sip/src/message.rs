@@ -76,9 +76,10 @@ pub fn parse_datagram_with_max(buf: &[u8], max: usize) -> Result<SipMessage<'_>,
         return Err(SipError::Empty);
     }
     let head_end = lines::head_end(msg, 0, msg.len()).ok_or(SipError::Incomplete)?;
-    let sl_end = lines::first_crlf(msg).ok_or(SipError::BadLineEnding)?;
+    let sl_end = lines::first_crlf(msg)?;
     let start = parse_start_line(msg.get(..sl_end).unwrap_or_default())?;
-    let section = msg.get(sl_end + 2..head_end - 2).unwrap_or_default();
+    // Headers through the empty line: validated as UTF-8 once, then sliced.
+    let section = msg.get(sl_end + 2..head_end).unwrap_or_default();
     let text = std::str::from_utf8(section).map_err(|_| SipError::NotUtf8)?;
     let mut headers = Vec::with_capacity(16);
     let mut content_length: Option<usize> = None;
@@ -87,16 +88,16 @@ pub fn parse_datagram_with_max(buf: &[u8], max: usize) -> Result<SipMessage<'_>,
         if headers.len() >= MAX_HEADERS {
             return Err(SipError::TooManyHeaders(MAX_HEADERS));
         }
-        let bad = |reason| SipError::BadHeader {
-            line: raw.line,
-            reason,
-        };
-        let name = text.get(raw.name.clone()).ok_or(bad("name"))?;
-        if !scan::is_token(name) {
-            return Err(bad("name is not a token"));
-        }
-        let value = lines::unfold(text.get(raw.value.clone()).ok_or(bad("value"))?, raw.folded);
+        let name = text.get(raw.name.clone()).unwrap_or_default();
         let name = HeaderName::parse(name);
+        // Known names are tokens by construction; only unknown ones need the check.
+        if matches!(name, HeaderName::Other(n) if !scan::is_token(n)) {
+            return Err(SipError::BadHeader {
+                line: raw.line,
+                reason: "name is not a token",
+            });
+        }
+        let value = lines::unfold(text.get(raw.value.clone()).unwrap_or_default(), raw.folded);
         if matches!(name, HeaderName::ContentLength) {
             if content_length.is_some() {
                 return Err(SipError::BadContentLength);
@@ -157,8 +158,8 @@ fn parse_start_line(line: &[u8]) -> Result<StartLine<'_>, SipError> {
         return Ok(StartLine::Response { code, reason });
     }
     let line = std::str::from_utf8(line).map_err(|_| SipError::BadStartLine)?;
-    let (method, rest) = line.split_once(' ').ok_or(SipError::BadStartLine)?;
-    let (uri, version) = rest.split_once(' ').ok_or(SipError::BadStartLine)?;
+    let (method, rest) = scan::split_once(line, b' ').ok_or(SipError::BadStartLine)?;
+    let (uri, version) = scan::split_once(rest, b' ').ok_or(SipError::BadStartLine)?;
     if method.is_empty() || uri.is_empty() || version.contains([' ', '\t']) {
         return Err(SipError::BadStartLine);
     }

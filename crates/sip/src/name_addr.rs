@@ -92,9 +92,10 @@ impl<'a> NameAddr<'a> {
             let (uri, rest) = Self::bracketed(rest, &bad)?;
             (Some(scan::unquote(q)), uri, rest)
         } else {
-            let lt = s.find('<');
-            match lt {
-                Some(lt) if s.find(';').is_none_or(|semi| lt < semi) => {
+            // One scan: a '<' before any ';' means name-addr, else addr-spec.
+            let delim = s.bytes().position(|b| b == b'<' || b == b';');
+            match delim {
+                Some(lt) if s.as_bytes().get(lt) == Some(&b'<') => {
                     let (disp, rest) = s.split_at(lt);
                     let disp = scan::trim(disp);
                     let display = if disp.is_empty() {
@@ -114,7 +115,7 @@ impl<'a> NameAddr<'a> {
                 _ => {
                     // addr-spec: the URI ends at the first ';' and may not carry
                     // headers (RFC 3261 §20.10).
-                    let end = s.find(';').unwrap_or(s.len());
+                    let end = delim.unwrap_or(s.len());
                     let (u, rest) = s.split_at(end);
                     let uri = Uri::parse(scan::trim(u))?;
                     if uri.headers.is_some() || uri.host.contains('?') {
@@ -134,7 +135,7 @@ impl<'a> NameAddr<'a> {
 
     fn bracketed(s: &'a str, bad: &SipError) -> Result<(Uri<'a>, &'a str), SipError> {
         let inner = s.strip_prefix('<').ok_or(bad.clone())?;
-        let gt = inner.find('>').ok_or(bad.clone())?;
+        let gt = scan::find(inner, b'>').ok_or(bad.clone())?;
         let (u, rest) = inner.split_at(gt);
         let uri = Uri::parse(u)?;
         Ok((uri, rest.get(1..).unwrap_or_default()))
@@ -206,7 +207,7 @@ impl<'a> NameAddr<'a> {
 
 /// RFC 3261 §25.1 `qvalue = ("0" ["." 0*3DIGIT]) / ("1" ["." 0*3("0")])`.
 fn parse_qvalue(s: &str) -> Option<u16> {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let (int, frac) = scan::split_once(s, b'.').unwrap_or((s, ""));
     if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -122,32 +122,61 @@ pub(crate) fn is_ws(b: u8) -> bool {
 /// Trims SP/HTAB on both sides (not Unicode whitespace: a BOM or NBSP is data).
 #[inline]
 pub(crate) fn trim(s: &str) -> &str {
-    s.trim_matches([' ', '\t'])
+    let b = s.as_bytes();
+    let start = b.iter().position(|c| !is_ws(*c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !is_ws(*c)).map_or(start, |e| e + 1);
+    s.get(start..end).unwrap_or_default()
 }
 
 #[inline]
 pub(crate) fn trim_start(s: &str) -> &str {
-    s.trim_start_matches([' ', '\t'])
+    let n = s.bytes().take_while(|c| is_ws(*c)).count();
+    s.get(n..).unwrap_or_default()
+}
+
+/// Position of the first `c` (an ASCII byte) in `s`: a plain loop, faster
+/// than a generic char searcher on the short strings SIP values are.
+#[inline]
+pub(crate) fn find(s: &str, c: u8) -> Option<usize> {
+    s.bytes().position(|b| b == c)
+}
+
+/// `s.split_once(c)` for an ASCII byte `c`.
+#[inline]
+pub(crate) fn split_once(s: &str, c: u8) -> Option<(&str, &str)> {
+    let i = find(s, c)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 /// Whether characters in `s` are either in `mask` or a well-formed `%HH` escape
 /// (RFC 3261 §25.1 `escaped`).
 pub(crate) fn all_escaped(s: &str, mask: u8) -> bool {
+    escaped_class(s, mask).is_some()
+}
+
+/// [`all_escaped`] that also says whether an escape was seen: `None` if a
+/// character is outside `mask` or an escape is malformed, `Some(has_escape)`
+/// otherwise (so the caller only unescapes when there is something to do).
+pub(crate) fn escaped_class(s: &str, mask: u8) -> Option<bool> {
     let b = s.as_bytes();
     let mut i = 0;
+    let mut seen = false;
     while let Some(&c) = b.get(i) {
         if c == b'%' {
             match (b.get(i + 1), b.get(i + 2)) {
-                (Some(h), Some(l)) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit() => i += 3,
-                _ => return false,
+                (Some(h), Some(l)) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit() => {
+                    seen = true;
+                    i += 3;
+                }
+                _ => return None,
             }
         } else if is(c, mask) {
             i += 1;
         } else {
-            return false;
+            return None;
         }
     }
-    true
+    Some(seen)
 }
 
 fn hex_val(b: u8) -> u8 {

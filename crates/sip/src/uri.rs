@@ -93,7 +93,7 @@ fn parse_params<'a>(s: &'a str, out: &mut Vec<Param<'a>>) -> Result<(), SipError
         if out.len() >= scan::MAX_PARAMS {
             return Err(SipError::TooManyItems);
         }
-        let (name, value) = match p.split_once('=') {
+        let (name, value) = match scan::split_once(p, b'=') {
             Some((n, v)) => (n, Some(v)),
             None => (p, None),
         };
@@ -109,7 +109,7 @@ fn parse_params<'a>(s: &'a str, out: &mut Vec<Param<'a>>) -> Result<(), SipError
 /// Parses `host [":" port]` (RFC 3261 §25.1 `hostport`).
 pub(crate) fn parse_hostport(s: &str) -> Result<(&str, Option<u16>), SipError> {
     let (host, port) = if s.starts_with('[') {
-        let close = s.find(']').ok_or(SipError::BadUri)?;
+        let close = scan::find(s, b']').ok_or(SipError::BadUri)?;
         let (h, rest) = s.split_at(close + 1);
         let inner = h.get(1..h.len() - 1).unwrap_or_default();
         if inner.is_empty()
@@ -124,7 +124,7 @@ pub(crate) fn parse_hostport(s: &str) -> Result<(&str, Option<u16>), SipError> {
             r => (h, Some(r.strip_prefix(':').ok_or(SipError::BadUri)?)),
         }
     } else {
-        match s.split_once(':') {
+        match scan::split_once(s, b':') {
             Some((h, p)) => (h, Some(p)),
             None => (s, None),
         }
@@ -149,7 +149,7 @@ impl<'a> Uri<'a> {
     /// Parses a URI with no surrounding whitespace (RFC 3261 §19.1.1,
     /// RFC 3966 §3 for `tel:`, RFC 3261 §25.1 `absoluteURI` otherwise).
     pub fn parse(s: &'a str) -> Result<Uri<'a>, SipError> {
-        let (scheme_str, rest) = s.split_once(':').ok_or(SipError::BadUri)?;
+        let (scheme_str, rest) = scan::split_once(s, b':').ok_or(SipError::BadUri)?;
         if !is_scheme(scheme_str) || rest.is_empty() {
             return Err(SipError::BadUri);
         }
@@ -187,7 +187,7 @@ impl<'a> Uri<'a> {
             headers: None,
         };
         if scheme == Scheme::Tel {
-            let (number, params) = match rest.split_once(';') {
+            let (number, params) = match scan::split_once(rest, b';') {
                 Some((n, p)) => (n, Some(p)),
                 None => (rest, None),
             };
@@ -203,51 +203,70 @@ impl<'a> Uri<'a> {
             }
             return Ok(uri);
         }
-        // '@' cannot appear unescaped after the userinfo (RFC 3261 §25.1), but
-        // ';' and '?' can appear inside it, so split on '@' first.
-        let hostpart = match rest.split_once('@') {
-            Some((userinfo, hostpart)) => {
-                let (user, password) = match userinfo.split_once(':') {
-                    Some((u, p)) => (u, Some(p)),
-                    None => (userinfo, None),
+        // One pass locates the delimiters. The first '@' ends the userinfo:
+        // '@' cannot appear unescaped after it (RFC 3261 §25.1), while ':',
+        // ';' and '?' can appear inside it. After it, the first ';' starts the
+        // parameters and the first '?' the headers.
+        let b = rest.as_bytes();
+        let (mut at, mut colon, mut user_colon, mut semi, mut qmark) =
+            (None, None, None, None, None);
+        for (i, &c) in b.iter().enumerate() {
+            match c {
+                b'@' if at.is_none() => {
+                    at = Some(i);
+                    user_colon = colon;
+                    semi = None;
+                    qmark = None;
+                }
+                b':' if colon.is_none() => colon = Some(i),
+                b';' if semi.is_none() && qmark.is_none() => semi = Some(i),
+                b'?' if qmark.is_none() => qmark = Some(i),
+                _ => {}
+            }
+        }
+        let part = |from: usize, to: usize| rest.get(from..to).unwrap_or_default();
+        let len = rest.len();
+        let host_start = match at {
+            Some(a) => {
+                let (user, password) = match user_colon {
+                    Some(c) => (part(0, c), Some(part(c + 1, a))),
+                    None => (part(0, a), None),
                 };
+                let escapes = scan::escaped_class(user, UNRESERVED | USER_UNRESERVED);
                 if user.is_empty()
-                    || !scan::all_escaped(user, UNRESERVED | USER_UNRESERVED)
+                    || escapes.is_none()
                     || !password.is_none_or(|p| scan::all_escaped(p, PASSWORD))
                 {
                     return Err(SipError::BadUri);
                 }
-                uri.user = Some(scan::unescape(user)?);
+                uri.user = Some(if escapes == Some(true) {
+                    scan::unescape(user)?
+                } else {
+                    Cow::Borrowed(user)
+                });
                 uri.password = password;
-                hostpart
+                a + 1
             }
-            None => rest,
+            None => 0,
         };
-        let (before_headers, headers) = match hostpart.split_once('?') {
-            Some((b, h)) => (b, Some(h)),
-            None => (hostpart, None),
-        };
-        if let Some(h) = headers {
+        if let Some(q) = qmark {
+            let h = part(q + 1, len);
             let ok = |t: &str| scan::all_escaped(t, UNRESERVED | HNV_UNRESERVED);
             if h.is_empty()
                 || !h.split('&').all(|kv| {
-                    kv.split_once('=')
-                        .is_some_and(|(k, v)| !k.is_empty() && ok(k) && ok(v))
+                    scan::split_once(kv, b'=').is_some_and(|(k, v)| !k.is_empty() && ok(k) && ok(v))
                 })
             {
                 return Err(SipError::BadUri);
             }
             uri.headers = Some(h);
         }
-        let (hostport, params) = match before_headers.split_once(';') {
-            Some((h, p)) => (h, Some(p)),
-            None => (before_headers, None),
-        };
-        let (host, port) = parse_hostport(hostport)?;
+        let params_end = qmark.unwrap_or(len);
+        let (host, port) = parse_hostport(part(host_start, semi.unwrap_or(params_end)))?;
         uri.host = host;
         uri.port = port;
-        if let Some(p) = params {
-            parse_params(p, &mut uri.params)?;
+        if let Some(sc) = semi {
+            parse_params(part(sc + 1, params_end), &mut uri.params)?;
         }
         Ok(uri)
     }

@@ -58,7 +58,7 @@ impl<'a> Via<'a> {
         }
         let rest = scan::trim_start(rest);
         let (host, rest) = if rest.starts_with('[') {
-            let close = rest.find(']').ok_or(SipError::BadVia)?;
+            let close = scan::find(rest, b']').ok_or(SipError::BadVia)?;
             rest.split_at(close + 1)
         } else {
             take(rest, |b| scan::is(b, HOST))

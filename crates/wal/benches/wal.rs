@@ -58,14 +58,15 @@ fn run_row(dir: PathBuf, label: String, config: WalConfig, offered: Option<u64>,
                         let now = us();
                         let target = now * rate / 1_000_000;
                         // A burst per tick; bounded so one tick cannot run away.
-                        let mut wal = wal.borrow_mut();
-                        for _ in 0..(target.saturating_sub(pushed)).min(MAX_BURST) {
-                            pushed += 1;
-                            if wal.append(1, &payload, now, now).is_err() {
-                                refused.set(refused.get() + 1);
+                        {
+                            let mut wal = wal.borrow_mut();
+                            for _ in 0..(target.saturating_sub(pushed)).min(MAX_BURST) {
+                                pushed += 1;
+                                if wal.append(1, &payload, now, now).is_err() {
+                                    refused.set(refused.get() + 1);
+                                }
                             }
                         }
-                        drop(wal);
                         glommio::timer::sleep(TICK).await;
                     }
                 })

@@ -43,14 +43,6 @@ pub enum WalError {
     /// `mark_final` for an LSN that was never appended.
     #[error("LSN {0} was never appended")]
     UnknownLsn(Lsn),
-    /// `mark_final` for an LSN whose batch is not durable yet.
-    #[error("LSN {lsn} is not durable yet (durable through {durable})")]
-    NotDurable {
-        /// The LSN.
-        lsn: Lsn,
-        /// Highest durable LSN.
-        durable: Lsn,
-    },
     /// rkyv could not serialise a record.
     #[error("serialising a record failed: {0}")]
     Serialize(#[source] rkyv::rancor::Error),

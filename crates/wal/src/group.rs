@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 
 use crate::format::{
     align_up, encode_record, mark_batch_end, next_header_pos, pad_to_block, SegmentId, BLOCK,
+    HEADER_LEN,
 };
 use crate::Lsn;
 
@@ -155,13 +156,9 @@ impl<T> Batcher<T> {
             .is_some_and(|end| end <= open.placement.capacity)
     }
 
-    /// Whether the open batch is as full as it can get (no further record could fit).
+    /// Whether the open batch is as full as it can get (not even an empty record fits).
     pub fn is_full(&self) -> bool {
-        self.open.as_ref().is_some_and(|open| {
-            open.tokens.len() >= self.max_records
-                || align_up(open.buf.len() + 1, BLOCK)
-                    .map_or(true, |end| end > open.placement.capacity)
-        })
+        self.open.is_some() && !self.fits(HEADER_LEN)
     }
 
     /// Opens a batch at `placement`; `header_block` is the segment header for a new segment.

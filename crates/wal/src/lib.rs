@@ -23,6 +23,7 @@ pub mod error;
 pub mod format;
 mod group;
 pub mod reclaim;
+pub mod recovery;
 pub mod scan;
 pub mod typed;
 mod wal;
@@ -38,10 +39,8 @@ pub use error::WalError;
 pub use format::SegmentId;
 pub use group::{Batch, Durable, Ready};
 pub use reclaim::{ReclaimPolicy, ReclaimTracker};
-pub use scan::{
-    log_records, scan_log, RecordRef, RecoveryReport, SegmentEnd, SegmentScanner, SegmentSummary,
-    TornReason, TornTail,
-};
+pub use recovery::{log_records, scan_log, RecoveryReport};
+pub use scan::{RecordRef, SegmentEnd, SegmentScanner, SegmentSummary, TornReason, TornTail};
 pub use typed::access;
 pub use wal::{Wal, WalStats};
 

@@ -1,8 +1,8 @@
 //! Reclaim tracker: which segment files may be deleted.
 //!
 //! The caller marks an LSN *final* when the record no longer matters for recovery (its message
-//! was delivered, failed or expired, and the record saying so is durable). A segment whose every
-//! record is final, and which is not the active one, may be deleted.
+//! was delivered, failed or expired). A segment whose every record is final *and durable* (no
+//! batch for it still in flight), and which is not the active one, may be deleted.
 //!
 //! Why a bitset per segment and not a counter: a caller that marks the same LSN twice (a retry,
 //! two receipts for one message) must not make a segment look final while one of its records is
@@ -60,6 +60,11 @@ impl Segment {
 
     fn all_final(&self) -> bool {
         self.finals == self.records
+    }
+
+    /// Every record is at or below `durable` (no batch for it is still in flight).
+    fn durable(&self, durable: Lsn) -> bool {
+        self.records == 0 || self.id.0 + self.records - 1 <= durable
     }
 }
 
@@ -161,14 +166,15 @@ impl ReclaimTracker {
         }
     }
 
-    /// Removes and returns the segments that may be deleted now. `active` is never returned.
-    pub fn take_reclaimable(&mut self, active: Option<SegmentId>) -> Vec<SegmentId> {
+    /// Removes and returns the segments that may be deleted now: every record final and durable
+    /// (LSN ≤ `durable`), and not `active`.
+    pub fn take_reclaimable(&mut self, active: Option<SegmentId>, durable: Lsn) -> Vec<SegmentId> {
         let mut out = Vec::new();
         let mut i = 0;
         // Bounded by the number of live segments.
         while i < self.segments.len() {
             let seg = &self.segments[i];
-            if seg.all_final() && Some(seg.id) != active {
+            if seg.all_final() && seg.durable(durable) && Some(seg.id) != active {
                 out.push(seg.id);
                 self.segments.remove(i);
             } else if self.policy == ReclaimPolicy::Prefix {
@@ -204,9 +210,12 @@ mod tests {
                 t.mark_final(lsn).expect("known lsn");
             }
         }
-        assert!(t.take_reclaimable(Some(SegmentId(21))).is_empty());
+        assert!(t.take_reclaimable(Some(SegmentId(21)), u64::MAX).is_empty());
         assert_eq!(t.mark_final(10).ok(), Some(true));
-        assert_eq!(t.take_reclaimable(Some(SegmentId(21))), vec![SegmentId(1)]);
+        assert_eq!(
+            t.take_reclaimable(Some(SegmentId(21)), u64::MAX),
+            vec![SegmentId(1)]
+        );
         assert_eq!(t.mark_final(5).ok(), Some(false), "reclaimed lsn is final");
         assert!(t.is_final(5));
         assert!(matches!(t.mark_final(26), Err(WalError::UnknownLsn(26))));
@@ -218,12 +227,12 @@ mod tests {
         for lsn in 11..21 {
             t.mark_final(lsn).expect("known lsn");
         }
-        assert!(t.take_reclaimable(Some(SegmentId(21))).is_empty());
+        assert!(t.take_reclaimable(Some(SegmentId(21)), u64::MAX).is_empty());
         for lsn in 1..11 {
             t.mark_final(lsn).expect("known lsn");
         }
         assert_eq!(
-            t.take_reclaimable(Some(SegmentId(21))),
+            t.take_reclaimable(Some(SegmentId(21)), u64::MAX),
             vec![SegmentId(1), SegmentId(11)]
         );
         assert_eq!(t.live_segments(), 1);
@@ -235,9 +244,12 @@ mod tests {
         for lsn in 11..26 {
             t.mark_final(lsn).expect("known lsn");
         }
-        assert_eq!(t.take_reclaimable(Some(SegmentId(21))), vec![SegmentId(11)]);
+        assert_eq!(
+            t.take_reclaimable(Some(SegmentId(21)), u64::MAX),
+            vec![SegmentId(11)]
+        );
         assert!(!t.is_final(3));
         assert!(t.is_final(15));
-        assert_eq!(t.take_reclaimable(None), vec![SegmentId(21)]);
+        assert_eq!(t.take_reclaimable(None, u64::MAX), vec![SegmentId(21)]);
     }
 }

@@ -27,7 +27,7 @@ use crate::config::WalConfig;
 use crate::format::{align_up, record_size, SegmentHeader, SegmentId, BLOCK, SEGMENT_VERSION};
 use crate::group::{Batcher, Durable, Placement, Ready};
 use crate::reclaim::ReclaimTracker;
-use crate::scan::RecoveryReport;
+use crate::recovery::RecoveryReport;
 use crate::{Lsn, WalError};
 
 /// The segment receiving batches.
@@ -246,23 +246,21 @@ impl<T> Wal<T> {
         durable.tokens
     }
 
-    /// Marks a durable record final. `Ok(false)` when it already was (or is reclaimed).
+    /// Marks a record final: it no longer matters for recovery. `Ok(false)` when it already was
+    /// (or is reclaimed). A record may be marked before its batch is durable; its segment is
+    /// still only offered for deletion once every record in it is durable.
     pub fn mark_final(&mut self, lsn: Lsn) -> Result<bool, WalError> {
         if lsn == 0 || lsn >= self.next_lsn {
             return Err(WalError::UnknownLsn(lsn));
         }
-        if lsn > self.durable_lsn {
-            return Err(WalError::NotDurable {
-                lsn,
-                durable: self.durable_lsn,
-            });
-        }
         self.tracker.mark_final(lsn)
     }
 
-    /// Segments that may be deleted now (forgotten here: delete the files).
+    /// Segments that may be deleted now (forgotten here: delete the files). Never the active
+    /// segment, never one holding a record whose batch is not yet durable.
     pub fn take_reclaimable(&mut self) -> Vec<SegmentId> {
-        self.tracker.take_reclaimable(self.active.map(|a| a.id))
+        self.tracker
+            .take_reclaimable(self.active.map(|a| a.id), self.durable_lsn)
     }
 
     /// LSN the next record gets.

@@ -72,14 +72,10 @@ fn batch_closes_on_deadline_count_and_bytes() {
 }
 
 #[test]
-fn tokens_come_back_only_through_on_durable_and_finals_need_durability() {
+fn tokens_come_back_only_through_on_durable() {
     let mut disk = MemDisk::new(1);
     let mut wal: Wal<&str> = Wal::new(1, small()).expect("config");
     let lsn = wal.append(1, b"m1", "sender-1", 0).expect("append");
-    assert!(matches!(
-        wal.mark_final(lsn),
-        Err(WalError::NotDurable { durable: 0, .. })
-    ));
     let ready = wal.flush(0).expect("batch");
     assert_eq!(wal.durable_lsn(), 0);
     let tokens = wal.on_durable(disk.write(ready.write));
@@ -89,6 +85,36 @@ fn tokens_come_back_only_through_on_durable_and_finals_need_durability() {
     assert_eq!(wal.mark_final(lsn).ok(), Some(false), "idempotent");
     assert!(matches!(wal.mark_final(99), Err(WalError::UnknownLsn(99))));
     assert!(matches!(wal.mark_final(0), Err(WalError::UnknownLsn(0))));
+}
+
+#[test]
+fn early_finals_never_reclaim_a_segment_with_a_batch_in_flight() {
+    let config = WalConfig {
+        segment_size: 16 << 10,
+        max_batch_records: 64,
+        ..small()
+    };
+    let mut disk = MemDisk::new(1);
+    let mut wal: Wal<u64> = Wal::new(1, config).expect("config");
+    // Fill the first segment; its last batch stays queued (not durable) while the log rotates.
+    let mut queued = Vec::new();
+    let mut i = 0;
+    while wal.active_segment().map_or(true, |a| a == SegmentId(1)) {
+        wal.append(1, &payload(i, 3000), i, 0).expect("append");
+        wal.mark_final(i + 1).expect("final before durable");
+        i += 1;
+        if let Some(ready) = wal.poll_batch(0) {
+            queued.push(ready.write);
+        }
+    }
+    assert!(
+        wal.take_reclaimable().is_empty(),
+        "batches of segment 1 in flight"
+    );
+    for batch in queued {
+        wal.on_durable(disk.write(batch));
+    }
+    assert_eq!(wal.take_reclaimable(), vec![SegmentId(1)]);
 }
 
 #[test]

@@ -20,7 +20,8 @@ use io_uring::{opcode, types, IoUring};
 use super::aligned::AlignedBuf;
 use crate::config::WalConfig;
 use crate::format::{SegmentId, BLOCK, MAX_SEGMENT_SIZE};
-use crate::scan::{scan_log, RecordRef, RecoveryReport, SegmentScanner};
+use crate::recovery::{scan_log, RecoveryReport};
+use crate::scan::{RecordRef, SegmentScanner};
 use crate::WalError;
 
 /// Reads in flight at once.
