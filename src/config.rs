@@ -66,6 +66,9 @@ pub struct SmsConfig {
     pub sender_per_minute: u32,
     pub sender_burst: u32,
     pub max_parts: u8,
+    /// After online delivery to a user with the service fails (timeout, 408, 480, 5xx), wait this
+    /// long (ms) and try the contacts once more before falling back to SMS. 0 = at once.
+    pub fallback_delay_ms: u64,
     /// Sent back to a phone whose SMS cannot be placed in a conversation.
     pub help_text: String,
 }
@@ -113,6 +116,7 @@ impl Default for SmsConfig {
             sender_per_minute: 20,
             sender_burst: 30,
             max_parts: 6,
+            fallback_delay_ms: 0,
             help_text: "Start your message with @name to choose a recipient.".to_owned(),
         }
     }

@@ -448,3 +448,101 @@ fn throttling_smsc_every_third_submit_still_gets_every_message_once() {
         "every message accepted exactly once: {stats}"
     );
 }
+
+/// Online delivery fails (the client answers 480): the user has the service and an MSISDN, so
+/// the IM falls back to SMS and the sender gets 202 — at once, or, with `sms.fallback_delay_ms`,
+/// after the delay and a fresh look at presence (here the user de-registers meanwhile, so the
+/// delayed fallback finds them *mobile* and sends the SMS without a second online attempt).
+#[test]
+fn failed_online_delivery_falls_back_to_sms() {
+    for (name, delay) in [("fallback-now", 0u64), ("fallback-delayed", 1500)] {
+        let config =
+            std::env::temp_dir().join(format!("smartchat-{name}-{}.toml", std::process::id()));
+        std::fs::write(&config, format!("[sms]\nfallback_delay_ms = {delay}\n")).unwrap();
+        let config = config.display().to_string();
+        let server = Server::start(name, &["--no-auth", "--shards", "2", "--config", &config]);
+        let port = free_port();
+        let trace =
+            std::env::temp_dir().join(format!("smartchat-{name}-{}.log", std::process::id()));
+        let port_s = port.to_string();
+        let trace_s = trace.display().to_string();
+        let client = sipp_command(
+            &[
+                "-sf",
+                &scenario("message_uas_480.xml"),
+                "-p",
+                &port_s,
+                "-m",
+                "1",
+                "-trace_msg",
+                "-message_file",
+                &trace_s,
+            ],
+            30,
+        )
+        .spawn()
+        .expect("sipp");
+        std::thread::sleep(Duration::from_millis(300));
+        let reg = write_csv(name, "user00002;user00001;example.com;\n");
+        register(&server, &reg, port);
+        let started = Instant::now();
+        let sender = sipp_command(
+            &[
+                &server.sip_addr(),
+                "-sf",
+                &scenario("message_uac.xml"),
+                "-inf",
+                &csv("pair.csv"),
+                "-m",
+                "1",
+            ],
+            15,
+        )
+        .spawn()
+        .expect("sipp");
+        let out = wait_child(client, Duration::from_secs(20));
+        assert_sipp_ok(
+            &format!("{name}: the IM client was tried first"),
+            &out,
+            &server,
+        );
+        if delay > 0 {
+            let out = sipp(
+                &[
+                    &server.sip_addr(),
+                    "-sf",
+                    &scenario("register_expires.xml"),
+                    "-inf",
+                    &reg,
+                    "-m",
+                    "1",
+                    "-set",
+                    "contact_port",
+                    &port_s,
+                    "-set",
+                    "expires",
+                    "0",
+                    "-set",
+                    "cseq",
+                    "2",
+                ],
+                10,
+            );
+            assert_sipp_ok("de-REGISTER during the fallback delay", &out, &server);
+        }
+        let out = wait_child(sender, Duration::from_secs(20));
+        assert_sipp_ok(
+            &format!("{name}: MESSAGE whose online delivery fails → 202 via SMS"),
+            &out,
+            &server,
+        );
+        assert!(
+            started.elapsed() >= Duration::from_millis(delay),
+            "{name}: the fallback waited"
+        );
+        let submit = wait_for("the fallback submit_sm", &server, || {
+            submits(&server).into_iter().next()
+        });
+        assert_eq!(submit[2], "8613900000002", "{name}: {submit:?}");
+    }
+}

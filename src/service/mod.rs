@@ -49,6 +49,8 @@ pub(crate) struct RelayContext {
     /// Contacts still to try after this one fails (most recent registration first).
     pub remaining: Vec<String>,
     pub recipient: String,
+    /// The SMS fallback delay already passed once: the next failure falls back at once.
+    pub fallback_waited: bool,
 }
 
 /// Why a client transaction exists.
@@ -89,6 +91,9 @@ pub struct ShardService {
     pub(crate) wall_base_ms: u64,
     /// Store-and-forward to SMS; None in tests that exercise SIP alone.
     pub(crate) sms: Option<sms::SmsState>,
+    /// MESSAGEs whose online delivery failed, waiting for the SMS fallback delay (bounded by the
+    /// server-transaction table: each one holds a transaction open).
+    pub(crate) fallbacks: Vec<(u64, Vec<u8>, io::ReplyPath, String, String)>,
 }
 
 /// The parts of [`Config`] the service consults per request.
@@ -102,6 +107,8 @@ pub struct Settings {
     pub min_expires: u32,
     pub max_expires: u32,
     pub default_expires: u32,
+    /// Wait this long after online delivery failed before falling back to SMS.
+    pub sms_fallback_delay_ms: u64,
 }
 
 impl ShardService {
@@ -133,7 +140,9 @@ impl ShardService {
                 min_expires: config.sip.min_expires,
                 max_expires: config.sip.max_expires,
                 default_expires: config.sip.default_expires,
+                sms_fallback_delay_ms: config.sms.fallback_delay_ms,
             },
+            fallbacks: Vec::new(),
             flows: HashMap::new(),
             branch_counter: 0,
             tag_counter: 0,
@@ -385,6 +394,7 @@ impl ShardService {
             handlers::on_client_outcome(self, outcome, now, &mut out);
         }
         routing::presence_timers(self, now, &mut out);
+        routing::fallback_timers(self, now, &mut out);
         self.sms_timers(now, &mut out);
         out
     }

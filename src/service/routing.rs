@@ -602,6 +602,39 @@ pub(crate) fn drain_effects(svc: &mut ShardService, now: u64, out: &mut Outputs)
     }
 }
 
+/// Online deliveries that failed and waited `sms.fallback_delay_ms`: now they go to SMS (or, if
+/// the user came back online meanwhile, to the contacts again).
+pub(crate) fn fallback_timers(svc: &mut ShardService, now: u64, out: &mut Outputs) {
+    let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut svc.fallbacks)
+        .into_iter()
+        .partition(|(at, ..)| *at <= now);
+    svc.fallbacks = waiting;
+    for (_, bytes, reply, recipient, msisdn) in due {
+        let Ok(original) = smartchat_sip::parse_datagram(&bytes) else {
+            continue;
+        };
+        if let Ok(RouteDecision::DeliverOnline { contacts }) =
+            svc.presence.route_message(&recipient, now)
+        {
+            // One more online attempt; a second failure falls back without delay.
+            let relay = RelayContext {
+                original: bytes.clone(),
+                reply: reply.clone(),
+                remaining: contacts,
+                recipient: recipient.clone(),
+                fallback_waited: true,
+            };
+            relay_next(svc, &original, relay, now, out);
+            continue;
+        }
+        if let Err((code, reason)) =
+            svc.im_to_sms(&original, &bytes, &reply, &recipient, &msisdn, now, out)
+        {
+            respond(svc, &original, &reply, code, &reason, &[], now, out);
+        }
+    }
+}
+
 /// Expiries and rate-limit windows in the core, then their effects.
 pub(crate) fn presence_timers(svc: &mut ShardService, now: u64, out: &mut Outputs) {
     if svc.presence.next_deadline().is_some_and(|d| d <= now) {
@@ -658,6 +691,7 @@ fn message(
                 reply: reply.clone(),
                 remaining: contacts,
                 recipient: aor.to_owned(),
+                fallback_waited: false,
             };
             relay_next(svc, msg, relay, now, out);
         }
@@ -741,6 +775,14 @@ fn relay_next(
         .and_then(|s| s.msisdn.clone());
     if let Some(msisdn) = fallback {
         let bytes = relay.original.clone();
+        if svc.settings.sms_fallback_delay_ms > 0 && !relay.fallback_waited {
+            // Configurable grace before falling back (a UA may be re-registering); the sender's
+            // retransmissions meanwhile are absorbed by the server transaction.
+            let due = now + svc.settings.sms_fallback_delay_ms;
+            svc.fallbacks
+                .push((due, bytes, reply, relay.recipient.clone(), msisdn));
+            return;
+        }
         match svc.im_to_sms(
             original,
             &bytes,
