@@ -6,8 +6,7 @@
 mod common;
 
 use common::*;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn successful_calls(sipp_stdout: &str) -> u64 {
     // The final statistics screen: "Successful call | <periodic> | <cumulative>".
@@ -19,44 +18,13 @@ fn successful_calls(sipp_stdout: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn stat(json: &str, key: &str) -> u64 {
-    let pat = format!("\"{key}\":");
-    json.split(&pat)
-        .nth(1)
-        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn kill_9_under_load_loses_no_accepted_message() {
     let root = repo_root();
-    let modules = std::env::var("SMARTCHAT_NODE_MODULES")
-        .unwrap_or_else(|_| root.join("tests/peers/node_modules").display().to_string());
-    if !std::path::Path::new(&modules).join("smpp").exists() {
-        assert!(
-            std::env::var("SMARTCHAT_REQUIRE_PEERS").is_err(),
-            "npm smpp is not installed in {modules}"
-        );
-        eprintln!("SKIPPED: npm smpp not installed (run .ci/run)");
-        return;
-    }
     let smsc_port = free_port();
-    let smsc = Command::new("node")
-        .arg(root.join("crates/esme/tests/peers/smsc_sim.js"))
-        .env("NODE_PATH", &modules)
-        .env("PORT", smsc_port.to_string())
-        .env("SECONDS", "120")
-        .env("DLR_DELAY_MS", "20")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", smsc_port)).is_err() {
-        assert!(Instant::now() < deadline, "node SMSC did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let Some(smsc) = node_smsc(smsc_port, 0, 120, 20) else {
+        return;
+    };
     let smsc_addr = format!("127.0.0.1:{smsc_port}");
     let config = std::env::temp_dir().join(format!("smartchat-crash-{}.toml", std::process::id()));
     std::fs::write(&config, "[sms]\nrecipient_per_minute = 100000\nrecipient_burst = 100000\nsender_per_minute = 100000\nsender_burst = 100000\n").unwrap();
@@ -115,12 +83,7 @@ fn kill_9_under_load_loses_no_accepted_message() {
     std::thread::sleep(Duration::from_secs(5));
     let log_text = restarted.log_text();
     let resubmitted = log_text.matches("resubmitting").count() as u64;
-    let _ = Command::new("kill")
-        .arg("-15")
-        .arg(smsc.id().to_string())
-        .status();
-    let smsc_out = wait_child(smsc, Duration::from_secs(10));
-    let stats = String::from_utf8_lossy(&smsc_out.stdout).to_string();
+    let stats = node_smsc_stats(smsc);
     let submitted = stat(&stats, "submit_sm") - stat(&stats, "throttled");
     assert!(
         submitted >= accepted,

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 fn write_csv(name: &str, rows: &str) -> String {
@@ -282,71 +282,10 @@ fn delivery_receipt_becomes_an_imdn_to_the_sender() {
     );
 }
 
-/// The npm `smpp` SMSC (a third-party SMPP server) on a free port, bounded in time.
-fn node_smsc(port: u16, throttle_every: u32) -> Option<Child> {
-    let root = repo_root();
-    let script = root.join("crates/esme/tests/peers/smsc_sim.js");
-    let modules = std::env::var("SMARTCHAT_NODE_MODULES")
-        .unwrap_or_else(|_| root.join("tests/peers/node_modules").display().to_string());
-    if !std::path::Path::new(&modules).join("smpp").exists() {
-        assert!(
-            std::env::var("SMARTCHAT_REQUIRE_PEERS").is_err(),
-            "npm smpp is not installed in {modules}"
-        );
-        eprintln!("SKIPPED: npm smpp not installed in {modules} (run .ci/run)");
-        return None;
-    }
-    let mut child = Command::new("node")
-        .arg(script)
-        .env("NODE_PATH", modules)
-        .env("PORT", port.to_string())
-        .env("SECONDS", "60")
-        .env("DLR_DELAY_MS", "50")
-        .env("THROTTLE_EVERY", throttle_every.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(child);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("node SMSC did not start");
-}
-
-/// Stops the node SMSC (SIGTERM) and returns its counters JSON line.
-fn node_smsc_stats(child: Child) -> String {
-    let _ = Command::new("kill")
-        .arg("-15")
-        .arg(child.id().to_string())
-        .status();
-    let out = wait_child(child, Duration::from_secs(10));
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    stdout
-        .lines()
-        .find(|l| l.contains("smsc_sim stats"))
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn stat(json: &str, key: &str) -> u64 {
-    let pat = format!("\"{key}\":");
-    json.split(&pat)
-        .nth(1)
-        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn third_party_smsc_gets_the_sms_and_its_mo_reply_reaches_the_chat() {
     let smsc_port = free_port();
-    let Some(smsc) = node_smsc(smsc_port, 0) else {
+    let Some(smsc) = node_smsc(smsc_port, 0, 60, 50) else {
         return;
     };
     let smsc_addr = format!("127.0.0.1:{smsc_port}");
@@ -409,7 +348,7 @@ fn third_party_smsc_gets_the_sms_and_its_mo_reply_reaches_the_chat() {
 #[test]
 fn throttling_smsc_every_third_submit_still_gets_every_message_once() {
     let smsc_port = free_port();
-    let Some(smsc) = node_smsc(smsc_port, 3) else {
+    let Some(smsc) = node_smsc(smsc_port, 3, 60, 50) else {
         return;
     };
     let smsc_addr = format!("127.0.0.1:{smsc_port}");

@@ -136,6 +136,25 @@ fn respond(
     handlers::finish(svc, msg, reply, response, now, out);
 }
 
+/// A presence-core error as a SIP response: its status, a reason naming the error, and
+/// Min-Expires with a 423 (RFC 3261 §10.3, RFC 3903 §6, RFC 6665 §4.2.1.1).
+#[allow(clippy::too_many_arguments)]
+fn respond_error(
+    svc: &mut ShardService,
+    msg: &SipMessage<'_>,
+    reply: &ReplyPath,
+    code: u16,
+    error: &dyn std::fmt::Display,
+    min_expires: Option<u32>,
+    now: u64,
+    out: &mut Outputs,
+) {
+    let reason = format!("{} ({error})", reason_phrase(code));
+    let min = min_expires.map(|m| m.to_string());
+    let headers: Vec<(&str, &str)> = min.iter().map(|m| ("Min-Expires", m.as_str())).collect();
+    respond(svc, msg, reply, code, &reason, &headers, now, out);
+}
+
 fn count_response(svc: &ShardService, code: u16) {
     if (200..300).contains(&code) {
         svc.count(|c| &c.sip_out_2xx);
@@ -220,27 +239,13 @@ fn register(
             respond(svc, msg, reply, 200, "OK", &headers, now, out);
         }
         Err(e) => {
-            let min = match &e {
+            let min = match e {
                 smartchat_core::RegistrarError::IntervalTooBrief { min_expires } => {
-                    Some(min_expires.to_string())
+                    Some(min_expires)
                 }
                 _ => None,
             };
-            let code = e.sip_status();
-            let reason = format!("{} ({e})", reason_phrase(code));
-            match min {
-                Some(m) => respond(
-                    svc,
-                    msg,
-                    reply,
-                    code,
-                    &reason,
-                    &[("Min-Expires", &m)],
-                    now,
-                    out,
-                ),
-                None => respond(svc, msg, reply, code, &reason, &[], now, out),
-            }
+            respond_error(svc, msg, reply, e.sip_status(), &e, min, now, out);
         }
     }
 }
@@ -340,23 +345,11 @@ fn publish(
             );
         }
         Err(e) => {
-            let code = e.sip_status();
-            let reason = format!("{} ({e})", reason_phrase(code));
-            if let smartchat_core::PublishError::IntervalTooBrief { min_expires } = e {
-                let m = min_expires.to_string();
-                respond(
-                    svc,
-                    msg,
-                    reply,
-                    code,
-                    &reason,
-                    &[("Min-Expires", &m)],
-                    now,
-                    out,
-                );
-            } else {
-                respond(svc, msg, reply, code, &reason, &[], now, out);
-            }
+            let min = match e {
+                smartchat_core::PublishError::IntervalTooBrief { min_expires } => Some(min_expires),
+                _ => None,
+            };
+            respond_error(svc, msg, reply, e.sip_status(), &e, min, now, out);
         }
     }
 }
@@ -471,23 +464,13 @@ fn subscribe(
             }
         }
         Err(e) => {
-            let code = e.sip_status();
-            let reason = format!("{} ({e})", reason_phrase(code));
-            if let smartchat_core::SubscribeError::IntervalTooBrief { min_expires } = e {
-                let m = min_expires.to_string();
-                respond(
-                    svc,
-                    msg,
-                    reply,
-                    code,
-                    &reason,
-                    &[("Min-Expires", &m)],
-                    now,
-                    out,
-                );
-            } else {
-                respond(svc, msg, reply, code, &reason, &[], now, out);
-            }
+            let min = match e {
+                smartchat_core::SubscribeError::IntervalTooBrief { min_expires } => {
+                    Some(min_expires)
+                }
+                _ => None,
+            };
+            respond_error(svc, msg, reply, e.sip_status(), &e, min, now, out);
         }
     }
 }

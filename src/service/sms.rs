@@ -378,13 +378,7 @@ impl ShardService {
         let request = im_request(msg, to_aor);
         match sms.relay.accept_im_for_sms(request, msisdn, relay_now) {
             Ok(ready) => {
-                for id in ready.after_persist.iter().filter_map(|a| match a {
-                    Action::Ack202 { id } => Some(*id),
-                    _ => None,
-                }) {
-                    sms.awaiting_202.insert(id, (bytes.to_vec(), reply.clone()));
-                }
-                self.submit_ready(ready, now, out);
+                self.accept_ready(ready, bytes, reply, now, out);
                 Ok(())
             }
             Err(RelayError::RateLimited { retry_after_s }) => Err((
@@ -394,6 +388,26 @@ impl ShardService {
             Err(RelayError::TextTooLong { .. }) => Err((513, "Message Too Large".into())),
             Err(e) => Err((503, format!("Service Unavailable ({e})"))),
         }
+    }
+
+    /// Queues a Ready that answers a MESSAGE: its Ack202 will answer `bytes` on `reply`.
+    fn accept_ready(
+        &mut self,
+        ready: Ready,
+        bytes: &[u8],
+        reply: &super::io::ReplyPath,
+        now: u64,
+        out: &mut Outputs,
+    ) {
+        if let Some(sms) = self.sms.as_mut() {
+            for action in &ready.after_persist {
+                if let Action::Ack202 { id } = action {
+                    sms.awaiting_202
+                        .insert(*id, (bytes.to_vec(), reply.clone()));
+                }
+            }
+        }
+        self.submit_ready(ready, now, out);
     }
 
     /// Holds an IM for an offline user without the service (delivered on REGISTER).
@@ -415,13 +429,7 @@ impl ShardService {
         }
         match sms.relay.hold_im(im_request(msg, to_aor), relay_now) {
             Ok(ready) => {
-                for id in ready.after_persist.iter().filter_map(|a| match a {
-                    Action::Ack202 { id } => Some(*id),
-                    _ => None,
-                }) {
-                    sms.awaiting_202.insert(id, (bytes.to_vec(), reply.clone()));
-                }
-                self.submit_ready(ready, now, out);
+                self.accept_ready(ready, bytes, reply, now, out);
                 Ok(())
             }
             Err(e) => Err((480, format!("Temporarily Unavailable ({e})"))),

@@ -229,3 +229,70 @@ pub fn csv(name: &str) -> String {
 pub fn path_str(p: &Path) -> String {
     p.display().to_string()
 }
+
+/// The npm `smpp` SMSC (a third-party SMPP server) on a free port, bounded in time.
+pub fn node_smsc(
+    port: u16,
+    throttle_every: u32,
+    seconds: u32,
+    dlr_delay_ms: u32,
+) -> Option<std::process::Child> {
+    let root = repo_root();
+    let script = root.join("crates/esme/tests/peers/smsc_sim.js");
+    let modules = std::env::var("SMARTCHAT_NODE_MODULES")
+        .unwrap_or_else(|_| root.join("tests/peers/node_modules").display().to_string());
+    if !std::path::Path::new(&modules).join("smpp").exists() {
+        assert!(
+            std::env::var("SMARTCHAT_REQUIRE_PEERS").is_err(),
+            "npm smpp is not installed in {modules}"
+        );
+        eprintln!("SKIPPED: npm smpp not installed in {modules} (run .ci/run)");
+        return None;
+    }
+    let mut child = std::process::Command::new("node")
+        .arg(script)
+        .env("NODE_PATH", modules)
+        .env("PORT", port.to_string())
+        .env("SECONDS", seconds.to_string())
+        .env("DLR_DELAY_MS", dlr_delay_ms.to_string())
+        .env("THROTTLE_EVERY", throttle_every.to_string())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(child);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("node SMSC did not start");
+}
+
+/// Stops the node SMSC (SIGTERM) and returns its counters JSON line.
+pub fn node_smsc_stats(child: std::process::Child) -> String {
+    let _ = std::process::Command::new("kill")
+        .arg("-15")
+        .arg(child.id().to_string())
+        .status();
+    let out = wait_child(child, std::time::Duration::from_secs(10));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    stdout
+        .lines()
+        .find(|l| l.contains("smsc_sim stats"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A counter from the node SMSC's stats JSON line.
+pub fn stat(json: &str, key: &str) -> u64 {
+    let pat = format!("\"{key}\":");
+    json.split(&pat)
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
