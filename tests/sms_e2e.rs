@@ -485,3 +485,34 @@ fn failed_online_delivery_falls_back_to_sms() {
         assert_eq!(submit[2], "8613900000002", "{name}: {submit:?}");
     }
 }
+
+/// A long non-GSM text becomes UCS-2 (data_coding 8) concatenated parts with a UDH
+/// (esm_class 0x40), all to the recipient's MSISDN.
+#[test]
+fn long_chinese_im_becomes_concatenated_ucs2_sms() {
+    let server = Server::start("sms-ucs2", &["--no-auth", "--shards", "2"]);
+    let out = sipp(
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("message_ucs2_long.xml"),
+            "-inf",
+            &csv("pair.csv"),
+            "-m",
+            "1",
+        ],
+        10,
+    );
+    assert_sipp_ok("long UCS-2 MESSAGE to a mobile user", &out, &server);
+    let parts = wait_for("every part", &server, || {
+        let all = submits(&server);
+        (all.len() >= 2).then_some(all)
+    });
+    for part in &parts {
+        assert_eq!(part[2], "8613900000002", "{part:?}");
+        assert_eq!(part[3], "8", "UCS-2: {part:?}");
+        assert_eq!(part[4], "64", "UDHI set: {part:?}");
+    }
+    let text: String = parts.iter().map(|p| p[5].clone()).collect();
+    assert!(text.contains("你好"), "{text}");
+}
