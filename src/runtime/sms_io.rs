@@ -117,9 +117,7 @@ pub(crate) async fn open(
         }
         false
     });
-    for lsn in loose {
-        let _ = wal.mark_final(lsn);
-    }
+    // Conversation assignments stay live until the next checkpoint supersedes them.
     let smsc = &ctx.config.smsc;
     let esme = EsmeSession::new(EsmeConfig {
         system_id: smsc.system_id.clone(),
@@ -132,7 +130,7 @@ pub(crate) async fn open(
     })
     .map_err(|e| format!("SMSC session configuration: {e}"))?;
     Ok((
-        SmsState::new(relay, esme, wal, recovery.ready, lsns),
+        SmsState::new(relay, esme, wal, recovery.ready, lsns, loose),
         writer,
     ))
 }

@@ -30,6 +30,8 @@ pub const RECORD_KIND_RELAY: u8 = 1;
 /// Pending multi-part MOs per shard, and how long a part waits for its siblings.
 const MO_REASSEMBLY_PENDING: usize = 10_000;
 const MO_REASSEMBLY_AGE_MS: u64 = 5 * 60 * 1000;
+/// Checkpoints are at least this far apart (ms).
+const CHECKPOINT_MIN_INTERVAL_MS: u64 = 5_000;
 /// Relay Readies waiting for durability; beyond it new SMS work is refused (503).
 const MAX_PENDING_READIES: usize = 100_000;
 
@@ -67,6 +69,11 @@ pub struct SmsState {
     pub(crate) awaiting_202: HashMap<u64, (Vec<u8>, super::io::ReplyPath)>,
     /// WAL records of each message, marked final with it.
     lsns: HashMap<u64, Vec<Lsn>>,
+    /// WAL records of conversation assignments: superseded by the next checkpoint.
+    conv_lsns: Vec<Lsn>,
+    /// A checkpoint being made durable: its Ready sequence and the records it supersedes.
+    checkpoint: Option<(u64, Vec<Lsn>)>,
+    last_checkpoint_ms: u64,
     reassembler: Reassembler,
     /// Recovery actions held until the ESME is bound.
     recovered: Option<Ready>,
@@ -79,6 +86,7 @@ impl SmsState {
         wal: Wal<u64>,
         recovered: Ready,
         lsns: HashMap<u64, Vec<Lsn>>,
+        conv_lsns: Vec<Lsn>,
     ) -> Self {
         Self {
             relay,
@@ -88,6 +96,9 @@ impl SmsState {
             next_ready: 1,
             awaiting_202: HashMap::new(),
             lsns,
+            conv_lsns,
+            checkpoint: None,
+            last_checkpoint_ms: 0,
             reassembler: Reassembler::new(MO_REASSEMBLY_PENDING, MO_REASSEMBLY_AGE_MS),
             recovered: (!recovered.is_empty()).then_some(recovered),
         }
@@ -135,10 +146,8 @@ impl ShardService {
             match sms.wal.append(RECORD_KIND_RELAY, &bytes, seq, now_us) {
                 Ok(lsn) => match record_id(record) {
                     Some(id) => sms.lsns.entry(id).or_default().push(lsn),
-                    // Conversation records carry no message; they are superseded, not final.
-                    None => {
-                        let _ = sms.wal.mark_final(lsn);
-                    }
+                    // Conversation records carry no message: the next checkpoint supersedes them.
+                    None => sms.conv_lsns.push(lsn),
                 },
                 Err(e) => {
                     refused = Some(e);
@@ -181,6 +190,17 @@ impl ShardService {
                 }
             } else {
                 break;
+            }
+        }
+        if sms
+            .checkpoint
+            .as_ref()
+            .is_some_and(|(seq, _)| *seq <= through)
+        {
+            if let Some((_, superseded)) = sms.checkpoint.take() {
+                for lsn in superseded {
+                    let _ = sms.wal.mark_final(lsn);
+                }
             }
         }
         let reclaim = sms.wal.take_reclaimable();
@@ -779,6 +799,58 @@ impl ShardService {
         }
     }
 
+    /// Writes a checkpoint of the relay's live state once the WAL holds a quarter of its segment
+    /// bound: everything before it (conversation assignments, records of messages still in
+    /// flight) is then superseded and can be reclaimed, so one long-lived message never pins
+    /// the log and conversations survive any reclaim.
+    pub(crate) fn maybe_checkpoint(&mut self, now: u64, out: &mut Outputs) {
+        let relay_now = self.relay_now(now);
+        let Some(sms) = self.sms.as_mut() else { return };
+        let threshold = (sms.wal.config().max_segments / 4).max(2);
+        if sms.checkpoint.is_some()
+            || sms.wal.live_segments() < threshold
+            || now < sms.last_checkpoint_ms + CHECKPOINT_MIN_INTERVAL_MS
+        {
+            return;
+        }
+        sms.last_checkpoint_ms = now;
+        let records = sms.relay.checkpoint(relay_now);
+        let old_lsns = std::mem::take(&mut sms.lsns);
+        let old_conv = std::mem::take(&mut sms.conv_lsns);
+        let seq = sms.next_ready;
+        sms.next_ready += 1;
+        let now_us = now.saturating_mul(1000);
+        for record in &records {
+            let bytes = smartchat_relay::encode_record(record);
+            match sms.wal.append(RECORD_KIND_RELAY, &bytes, seq, now_us) {
+                Ok(lsn) => match record_id(record) {
+                    Some(id) => sms.lsns.entry(id).or_default().push(lsn),
+                    None => sms.conv_lsns.push(lsn),
+                },
+                Err(e) => {
+                    // No room even for the checkpoint: keep the old records as they were.
+                    tracing::warn!(shard = self.id, error = %e, "WAL checkpoint refused");
+                    for (id, lsns) in old_lsns {
+                        sms.lsns.entry(id).or_default().extend(lsns);
+                    }
+                    sms.conv_lsns.extend(old_conv);
+                    return;
+                }
+            }
+        }
+        let mut superseded: Vec<Lsn> = old_lsns.into_values().flatten().collect();
+        superseded.extend(old_conv);
+        tracing::info!(
+            shard = self.id,
+            records = records.len(),
+            superseded = superseded.len(),
+            "WAL checkpoint"
+        );
+        sms.checkpoint = Some((seq, superseded));
+        sms.pending.push_back((seq, true, Vec::new()));
+        out.wal_pending = true;
+    }
+
     /// SMS timers: relay retries/expiries, ESME keep-alive and reconnects, MO reassembly.
     pub(crate) fn sms_timers(&mut self, now: u64, out: &mut Outputs) {
         let relay_now = self.relay_now(now);
@@ -787,6 +859,7 @@ impl ShardService {
             let ready = sms.relay.on_timer(relay_now);
             self.submit_ready(ready, now, out);
         }
+        self.maybe_checkpoint(now, out);
         if let Some(sms) = self.sms.as_mut() {
             if sms.esme.next_deadline().is_some_and(|d| d <= now) {
                 sms.esme.on_timer(now);
