@@ -53,49 +53,14 @@ fn jasmin_as_the_smsc_submit_receipt_imdn_and_reply() {
     let port = free_port();
     let trace =
         std::env::temp_dir().join(format!("smartchat-jasmin-imdn-{}.log", std::process::id()));
-    let imdn_client = sipp_command(
-        &[
-            "-sf",
-            &scenario("imdn_uas.xml"),
-            "-p",
-            &port.to_string(),
-            "-m",
-            "1",
-            "-trace_msg",
-            "-message_file",
-            &trace.display().to_string(),
-        ],
-        60,
-    )
-    .spawn()
-    .expect("sipp");
+    let imdn_client = uas(port, "imdn_uas.xml", 1, &trace);
     std::thread::sleep(Duration::from_millis(300));
-    let reg = std::env::temp_dir().join(format!("smartchat-jasmin-{}.csv", std::process::id()));
-    std::fs::write(&reg, "SEQUENTIAL\nuser00001;user00002;example.com;\n").unwrap();
-    let reg = reg.display().to_string();
-    let port_s = port.to_string();
-    let out = sipp(
-        &[
-            &server.sip_addr(),
-            "-sf",
-            &scenario("register_expires.xml"),
-            "-inf",
-            &reg,
-            "-m",
-            "1",
-            "-set",
-            "contact_port",
-            &port_s,
-            "-set",
-            "expires",
-            "300",
-            "-set",
-            "cseq",
-            "1",
-        ],
-        10,
+    let reg = user_csv(
+        "jasmin",
+        "user00001;user00002;example.com;
+",
     );
-    assert_sipp_ok("REGISTER", &out, &server);
+    register_contact(&server, &reg, "u1", port, 300, 1);
     let out = sipp(
         &[
             &server.sip_addr(),
@@ -123,22 +88,7 @@ fn jasmin_as_the_smsc_submit_receipt_imdn_and_reply() {
     // The phone answers the conversation number (access number + extension 01).
     let reply_trace =
         std::env::temp_dir().join(format!("smartchat-jasmin-mo-{}.log", std::process::id()));
-    let client = sipp_command(
-        &[
-            "-sf",
-            &scenario("message_uas.xml"),
-            "-p",
-            &port_s,
-            "-m",
-            "1",
-            "-trace_msg",
-            "-message_file",
-            &reply_trace.display().to_string(),
-        ],
-        60,
-    )
-    .spawn()
-    .expect("sipp");
+    let client = uas(port, "message_uas.xml", 1, &reply_trace);
     std::thread::sleep(Duration::from_millis(300));
     let inject = Command::new("bash")
         .arg(dir.join("inject_mo.sh"))

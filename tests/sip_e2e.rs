@@ -24,34 +24,14 @@ fn register(
     expires: u32,
     cseq: u32,
 ) {
-    let contact_port = contact_port.to_string();
-    let expires = expires.to_string();
-    let cseq = cseq.to_string();
-    let csv = csv(user_csv);
-    let out = sipp(
-        &[
-            &server.sip_addr(),
-            "-sf",
-            &scenario("register_expires.xml"),
-            "-inf",
-            &csv,
-            "-m",
-            "1",
-            "-t",
-            transport_flag(tcp),
-            "-set",
-            "contact_port",
-            &contact_port,
-            "-set",
-            "expires",
-            &expires,
-            "-set",
-            "cseq",
-            &cseq,
-        ],
-        10,
+    register_contact(
+        server,
+        &csv(user_csv),
+        transport_flag(tcp),
+        contact_port,
+        expires,
+        cseq,
     );
-    assert_sipp_ok("REGISTER", &out, server);
 }
 
 fn message_to_online_user(tcp: bool) {

@@ -5,63 +5,7 @@
 mod common;
 
 use common::*;
-use std::process::Child;
 use std::time::{Duration, Instant};
-
-fn write_csv(name: &str, rows: &str) -> String {
-    let path =
-        std::env::temp_dir().join(format!("smartchat-sms-{name}-{}.csv", std::process::id()));
-    std::fs::write(&path, format!("SEQUENTIAL\n{rows}")).unwrap();
-    path.display().to_string()
-}
-
-fn register(server: &Server, csv: &str, contact_port: u16) {
-    let port = contact_port.to_string();
-    let out = sipp(
-        &[
-            &server.sip_addr(),
-            "-sf",
-            &scenario("register_expires.xml"),
-            "-inf",
-            csv,
-            "-m",
-            "1",
-            "-set",
-            "contact_port",
-            &port,
-            "-set",
-            "expires",
-            "300",
-            "-set",
-            "cseq",
-            "1",
-        ],
-        10,
-    );
-    assert_sipp_ok("REGISTER", &out, server);
-}
-
-/// A sipp UAS answering one MESSAGE on `port`, recording what it received.
-fn uas(port: u16, scenario_name: &str, trace: &std::path::Path) -> Child {
-    let port = port.to_string();
-    let trace = trace.display().to_string();
-    sipp_command(
-        &[
-            "-sf",
-            &scenario(scenario_name),
-            "-p",
-            &port,
-            "-m",
-            "1",
-            "-trace_msg",
-            "-message_file",
-            &trace,
-        ],
-        30,
-    )
-    .spawn()
-    .expect("sipp UAS")
-}
 
 fn submits(server: &Server) -> Vec<Vec<String>> {
     let (status, body) = server.http("GET", "/simulator/submits", "").unwrap();
@@ -152,7 +96,7 @@ fn sms_reply_reaches_the_chat_by_extension_by_at_user_and_by_last_correspondent(
     let dir = std::env::temp_dir().join(format!("smartchat-mo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let port = free_port();
-    let reg = write_csv("mo-reg", "user00001;user00002;example.com;\n");
+    let reg = user_csv("mo-reg", "user00001;user00002;example.com;\n");
     for (round, (to, text)) in [
         (conversation_number.as_str(), "reply by extension"),
         ("10659", "@user00001 reply by at-user"),
@@ -163,9 +107,9 @@ fn sms_reply_reaches_the_chat_by_extension_by_at_user_and_by_last_correspondent(
     {
         let trace = dir.join(format!("uas-{round}.log"));
         let _ = std::fs::remove_file(&trace);
-        let client = uas(port, "message_uas.xml", &trace);
+        let client = uas(port, "message_uas.xml", 1, &trace);
         std::thread::sleep(Duration::from_millis(300));
-        register(&server, &reg, port);
+        register_contact(&server, &reg, "u1", port, 300, 1);
         let path = format!("/simulator/mo?from=%2B8613900000002&to={to}");
         let (status, body) = server.http("POST", &path, text).unwrap();
         assert_eq!(status, 200, "{body}");
@@ -214,7 +158,7 @@ fn im_for_offline_user_without_service_is_held_and_delivered_on_register() {
         )
         .unwrap();
     assert_eq!(status, 200, "{body}");
-    let sender = write_csv("held", "user00001;nosvc;example.com;\n");
+    let sender = user_csv("held", "user00001;nosvc;example.com;\n");
     let out = sipp(
         &[
             &server.sip_addr(),
@@ -235,10 +179,10 @@ fn im_for_offline_user_without_service_is_held_and_delivered_on_register() {
     assert!(submits(&server).is_empty(), "no SMS without the service");
     let port = free_port();
     let trace = std::env::temp_dir().join(format!("smartchat-held-{}.log", std::process::id()));
-    let client = uas(port, "message_uas.xml", &trace);
+    let client = uas(port, "message_uas.xml", 1, &trace);
     std::thread::sleep(Duration::from_millis(300));
-    let reg = write_csv("held-reg", "nosvc;user00001;example.com;\n");
-    register(&server, &reg, port);
+    let reg = user_csv("held-reg", "nosvc;user00001;example.com;\n");
+    register_contact(&server, &reg, "u1", port, 300, 1);
     let out = wait_child(client, Duration::from_secs(20));
     assert_sipp_ok("the held IM arrives after REGISTER", &out, &server);
     let seen = std::fs::read_to_string(&trace).unwrap_or_default();
@@ -250,10 +194,10 @@ fn delivery_receipt_becomes_an_imdn_to_the_sender() {
     let server = Server::start("sms-imdn", &["--no-auth", "--shards", "2"]);
     let port = free_port();
     let trace = std::env::temp_dir().join(format!("smartchat-imdn-{}.log", std::process::id()));
-    let client = uas(port, "imdn_uas.xml", &trace);
+    let client = uas(port, "imdn_uas.xml", 1, &trace);
     std::thread::sleep(Duration::from_millis(300));
-    let reg = write_csv("imdn-reg", "user00001;user00002;example.com;\n");
-    register(&server, &reg, port);
+    let reg = user_csv("imdn-reg", "user00001;user00002;example.com;\n");
+    register_contact(&server, &reg, "u1", port, 300, 1);
     let out = sipp(
         &[
             &server.sip_addr(),
@@ -309,16 +253,13 @@ fn third_party_smsc_gets_the_sms_and_its_mo_reply_reaches_the_chat() {
     // the phone to our source address (the conversation number): "MO reply: X".
     let port = free_port();
     let trace = std::env::temp_dir().join(format!("smartchat-node-{}.log", std::process::id()));
-    let client = uas(port, "message_uas.xml", &trace);
+    let client = uas(port, "message_uas.xml", 1, &trace);
     std::thread::sleep(Duration::from_millis(300));
-    register(
-        &server,
-        &write_csv("node-reg", "user00001;user00002;example.com;\n"),
-        port,
-    );
+    let reg = user_csv("node-reg", "user00001;user00002;example.com;\n");
+    register_contact(&server, &reg, "u1", port, 300, 1);
     // Wait until both shards are bound.
     std::thread::sleep(Duration::from_millis(500));
-    let echo = write_csv("node-echo", "user00001;user00002;example.com;\n");
+    let echo = user_csv("node-echo", "user00001;user00002;example.com;\n");
     let out = sipp(
         &[
             &server.sip_addr(),
@@ -361,7 +302,7 @@ fn throttling_smsc_every_third_submit_still_gets_every_message_once() {
     let rows: String = (1..=10)
         .map(|i| format!("user{:05};user{:05};example.com;\n", 100 + i, 200 + i))
         .collect();
-    let csv = write_csv("throttle", &rows);
+    let csv = user_csv("throttle", &rows);
     let out = sipp(
         &[
             &server.sip_addr(),
@@ -403,27 +344,10 @@ fn failed_online_delivery_falls_back_to_sms() {
         let port = free_port();
         let trace =
             std::env::temp_dir().join(format!("smartchat-{name}-{}.log", std::process::id()));
-        let port_s = port.to_string();
-        let trace_s = trace.display().to_string();
-        let client = sipp_command(
-            &[
-                "-sf",
-                &scenario("message_uas_480.xml"),
-                "-p",
-                &port_s,
-                "-m",
-                "1",
-                "-trace_msg",
-                "-message_file",
-                &trace_s,
-            ],
-            30,
-        )
-        .spawn()
-        .expect("sipp");
+        let client = uas(port, "message_uas_480.xml", 1, &trace);
         std::thread::sleep(Duration::from_millis(300));
-        let reg = write_csv(name, "user00002;user00001;example.com;\n");
-        register(&server, &reg, port);
+        let reg = user_csv(name, "user00002;user00001;example.com;\n");
+        register_contact(&server, &reg, "u1", port, 300, 1);
         let started = Instant::now();
         let sender = sipp_command(
             &[
@@ -446,28 +370,8 @@ fn failed_online_delivery_falls_back_to_sms() {
             &server,
         );
         if delay > 0 {
-            let out = sipp(
-                &[
-                    &server.sip_addr(),
-                    "-sf",
-                    &scenario("register_expires.xml"),
-                    "-inf",
-                    &reg,
-                    "-m",
-                    "1",
-                    "-set",
-                    "contact_port",
-                    &port_s,
-                    "-set",
-                    "expires",
-                    "0",
-                    "-set",
-                    "cseq",
-                    "2",
-                ],
-                10,
-            );
-            assert_sipp_ok("de-REGISTER during the fallback delay", &out, &server);
+            // De-REGISTER during the fallback delay.
+            register_contact(&server, &reg, "u1", port, 0, 2);
         }
         let out = wait_child(sender, Duration::from_secs(20));
         assert_sipp_ok(

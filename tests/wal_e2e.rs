@@ -73,49 +73,14 @@ fn checkpoints_bound_the_wal_and_conversations_survive_reclaim_and_restart() {
     let restarted = Server::start_on("wal2", &args, free_port(), free_port(), data, log_path);
     let port = free_port();
     let trace = std::env::temp_dir().join(format!("smartchat-wal-{}.log", std::process::id()));
-    let client = sipp_command(
-        &[
-            "-sf",
-            &scenario("message_uas.xml"),
-            "-p",
-            &port.to_string(),
-            "-m",
-            "1",
-            "-trace_msg",
-            "-message_file",
-            &trace.display().to_string(),
-        ],
-        30,
-    )
-    .spawn()
-    .expect("sipp");
+    let client = uas(port, "message_uas.xml", 1, &trace);
     std::thread::sleep(Duration::from_millis(300));
-    let reg = std::env::temp_dir().join(format!("smartchat-wal-reg-{}.csv", std::process::id()));
-    std::fs::write(&reg, "SEQUENTIAL\nuser00001;user00002;example.com;\n").unwrap();
-    let reg = reg.display().to_string();
-    let port_s = port.to_string();
-    let out = sipp(
-        &[
-            &restarted.sip_addr(),
-            "-sf",
-            &scenario("register_expires.xml"),
-            "-inf",
-            &reg,
-            "-m",
-            "1",
-            "-set",
-            "contact_port",
-            &port_s,
-            "-set",
-            "expires",
-            "300",
-            "-set",
-            "cseq",
-            "1",
-        ],
-        10,
+    let reg = user_csv(
+        "wal-reg",
+        "user00001;user00002;example.com;
+",
     );
-    assert_sipp_ok("REGISTER after restart", &out, &restarted);
+    register_contact(&restarted, &reg, "u1", port, 300, 1);
     let (status, body) = restarted
         .http(
             "POST",

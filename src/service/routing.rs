@@ -100,6 +100,11 @@ pub(crate) fn handle(
         respond(svc, msg, reply, 404, "Not Found", &[], now, out);
         return;
     };
+    // PUBLISH and SUBSCRIBE serve only the presence event package (RFC 3903 §6, RFC 6665 §4.2.1).
+    if matches!(msg.method(), Some(Method::Publish | Method::Subscribe)) && !check_event(msg) {
+        let allow = [("Allow-Events", "presence")];
+        return respond(svc, msg, reply, 489, "Bad Event", &allow, now, out);
+    }
     match msg.method() {
         Some(Method::Register) => register(svc, msg, &aor, reply, now, out),
         Some(Method::Publish) => publish(svc, msg, &aor, reply, authenticated, now, out),
@@ -264,18 +269,6 @@ fn publish(
     now: u64,
     out: &mut Outputs,
 ) {
-    if !check_event(msg) {
-        return respond(
-            svc,
-            msg,
-            reply,
-            489,
-            "Bad Event",
-            &[("Allow-Events", "presence")],
-            now,
-            out,
-        );
-    }
     let publisher = authenticated
         .map(str::to_owned)
         .or_else(|| msg.from().ok().map(|f| normalise(f.uri.aor())));
@@ -362,18 +355,6 @@ fn subscribe(
     now: u64,
     out: &mut Outputs,
 ) {
-    if !check_event(msg) {
-        return respond(
-            svc,
-            msg,
-            reply,
-            489,
-            "Bad Event",
-            &[("Allow-Events", "presence")],
-            now,
-            out,
-        );
-    }
     let (Ok(from), Ok(to)) = (msg.from(), msg.to()) else {
         return respond(svc, msg, reply, 400, "Bad Request", &[], now, out);
     };

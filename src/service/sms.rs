@@ -389,12 +389,7 @@ impl ShardService {
         out: &mut Outputs,
     ) -> Result<(), (u16, String)> {
         let relay_now = self.relay_now(now);
-        let Some(sms) = self.sms.as_mut() else {
-            return Err((480, "Temporarily Unavailable".into()));
-        };
-        if sms.is_full() {
-            return Err((503, "Service Unavailable (store full)".into()));
-        }
+        let sms = self.sms_with_room()?;
         let request = im_request(msg, to_aor);
         match sms.relay.accept_im_for_sms(request, msisdn, relay_now) {
             Ok(ready) => {
@@ -408,6 +403,17 @@ impl ShardService {
             Err(RelayError::TextTooLong { .. }) => Err((513, "Message Too Large".into())),
             Err(e) => Err((503, format!("Service Unavailable ({e})"))),
         }
+    }
+
+    /// The SMS state, if it can take new work: the error is the SIP answer when it cannot.
+    fn sms_with_room(&mut self) -> Result<&mut SmsState, (u16, String)> {
+        let Some(sms) = self.sms.as_mut() else {
+            return Err((480, "Temporarily Unavailable".into()));
+        };
+        if sms.is_full() {
+            return Err((503, "Service Unavailable (store full)".into()));
+        }
+        Ok(sms)
     }
 
     /// Queues a Ready that answers a MESSAGE: its Ack202 will answer `bytes` on `reply`.
@@ -441,12 +447,7 @@ impl ShardService {
         out: &mut Outputs,
     ) -> Result<(), (u16, String)> {
         let relay_now = self.relay_now(now);
-        let Some(sms) = self.sms.as_mut() else {
-            return Err((480, "Temporarily Unavailable".into()));
-        };
-        if sms.is_full() {
-            return Err((503, "Service Unavailable (store full)".into()));
-        }
+        let sms = self.sms_with_room()?;
         match sms.relay.hold_im(im_request(msg, to_aor), relay_now) {
             Ok(ready) => {
                 self.accept_ready(ready, bytes, reply, now, out);

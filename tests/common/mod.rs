@@ -296,3 +296,83 @@ pub fn stat(json: &str, key: &str) -> u64 {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
 }
+
+/// A sipp user list (the CSV sipp reads with `-inf`: `user;peer;domain;` rows) in a temp file.
+pub fn user_csv(name: &str, rows: &str) -> String {
+    let path =
+        std::env::temp_dir().join(format!("smartchat-users-{name}-{}.csv", std::process::id()));
+    std::fs::write(&path, format!("SEQUENTIAL\n{rows}")).unwrap();
+    path.display().to_string()
+}
+
+/// REGISTERs the CSV's first user with a contact on 127.0.0.1:`contact_port` (sipp,
+/// register_expires.xml) over `transport` (`u1` or `t1`); asserts the 200.
+pub fn register_contact(
+    server: &Server,
+    csv_path: &str,
+    transport: &str,
+    contact_port: u16,
+    expires: u32,
+    cseq: u32,
+) {
+    let (port, expires, cseq) = (
+        contact_port.to_string(),
+        expires.to_string(),
+        cseq.to_string(),
+    );
+    let out = sipp(
+        &[
+            &server.sip_addr(),
+            "-sf",
+            &scenario("register_expires.xml"),
+            "-inf",
+            csv_path,
+            "-m",
+            "1",
+            "-t",
+            transport,
+            "-set",
+            "contact_port",
+            &port,
+            "-set",
+            "expires",
+            &expires,
+            "-set",
+            "cseq",
+            &cseq,
+        ],
+        10,
+    );
+    assert_sipp_ok("REGISTER", &out, server);
+}
+
+/// A sipp UAS on `port` answering `calls` MESSAGEs with `scenario_name`, recording what it
+/// received in `trace`.
+pub fn uas(
+    port: u16,
+    scenario_name: &str,
+    calls: u32,
+    trace: &std::path::Path,
+) -> std::process::Child {
+    let (port, calls, trace) = (
+        port.to_string(),
+        calls.to_string(),
+        trace.display().to_string(),
+    );
+    sipp_command(
+        &[
+            "-sf",
+            &scenario(scenario_name),
+            "-p",
+            &port,
+            "-m",
+            &calls,
+            "-trace_msg",
+            "-message_file",
+            &trace,
+        ],
+        60,
+    )
+    .spawn()
+    .expect("sipp UAS")
+}
