@@ -49,9 +49,9 @@ fn checkpoints_bound_the_wal_and_conversations_survive_reclaim_and_restart() {
             "-inf",
             &users,
             "-m",
-            "1800",
+            "1500",
             "-r",
-            "300",
+            "150",
         ],
         60,
     );
