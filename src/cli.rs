@@ -34,8 +34,10 @@ pub fn serve(config: Config) -> Result<(), CliError> {
 }
 
 fn data_dir(data: Option<&Path>) -> std::path::PathBuf {
-    data.map(Path::to_owned)
-        .unwrap_or_else(|| Config::default().server.data_dir)
+    let dir = data
+        .map(Path::to_owned)
+        .unwrap_or_else(|| Config::default().server.data_dir);
+    std::path::absolute(&dir).unwrap_or(dir)
 }
 
 /// `smartchat subscribers import FILE.csv [--server URL | --data DIR]`.

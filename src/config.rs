@@ -324,6 +324,25 @@ impl Config {
         Ok(())
     }
 
+    /// Makes every path from flags and the config file absolute against the working directory.
+    ///
+    /// Why: glommio opens directories through io_uring with `AT_FDCWD`-relative semantics that
+    /// this kernel refuses for some relative paths (`Bad file descriptor` on the WAL directory),
+    /// and shard threads must not depend on the process's working directory later. Resolving once,
+    /// at start-up, makes `serve` with the default `smartchat-data` behave like an absolute `--data`.
+    pub fn resolve_paths(&mut self) -> Result<(), ConfigError> {
+        fn absolute(path: &Path) -> Result<PathBuf, ConfigError> {
+            std::path::absolute(path).map_err(|e| {
+                ConfigError::Invalid(format!("cannot resolve path {}: {e}", path.display()))
+            })
+        }
+        self.server.data_dir = absolute(&self.server.data_dir)?;
+        if let Some(import) = &self.subscribers.import {
+            self.subscribers.import = Some(absolute(import)?);
+        }
+        Ok(())
+    }
+
     /// The shard count to start: the configured one, or one per online CPU.
     pub fn effective_shards(&self) -> usize {
         if self.server.shards > 0 {
@@ -353,6 +372,16 @@ mod tests {
             parsed.presence.min_notify_interval_ms,
             default.presence.min_notify_interval_ms
         );
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_working_directory() {
+        let mut config = Config::default();
+        config.subscribers.import = Some(PathBuf::from("users.csv"));
+        config.resolve_paths().expect("resolves");
+        let cwd = std::env::current_dir().expect("cwd");
+        assert_eq!(config.server.data_dir, cwd.join("smartchat-data"));
+        assert_eq!(config.subscribers.import, Some(cwd.join("users.csv")));
     }
 
     #[test]

@@ -93,7 +93,13 @@ pub(crate) struct ShardContext {
 }
 
 /// Starts every shard and blocks until SIGTERM/SIGINT, then shuts down gracefully.
-pub fn run(config: Config) -> Result<(), RuntimeError> {
+pub fn run(mut config: Config) -> Result<(), RuntimeError> {
+    config
+        .resolve_paths()
+        .map_err(|e| RuntimeError::ShardFailed {
+            shard: 0,
+            reason: e.to_string(),
+        })?;
     let shard_count = config.effective_shards();
     let shard_count_u16 = u16::try_from(shard_count).map_err(|_| RuntimeError::ShardFailed {
         shard: 0,
