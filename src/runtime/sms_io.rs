@@ -162,6 +162,12 @@ pub(crate) async fn wal_loop(
                 }
                 Err(failed) => {
                     tracing::error!(shard = rt.id, error = %failed.error, "WAL commit failed; refusing the batch");
+                    // Every error but a caller's ordering bug leaves the writer poisoned.
+                    if !matches!(failed.error, smartchat_wal::WalError::OutOfOrder { .. }) {
+                        if let Some(liveness) = rt.liveness() {
+                            liveness.wal_poisoned();
+                        }
+                    }
                     let out = rt
                         .service
                         .borrow_mut()

@@ -340,23 +340,6 @@ impl ShardService {
                 // Only reached if the runtime routed a send here; it re-queues on the connection.
                 out.send(io::Destination::Tcp(conn), bytes);
             }
-            ShardMsg::Admin {
-                op,
-                reply_shard,
-                token,
-            } => {
-                let answer = admin::apply(self, op, now, &mut out);
-                out.to_shard(
-                    reply_shard,
-                    ShardMsg::AdminReply {
-                        token,
-                        reply: answer,
-                    },
-                );
-            }
-            ShardMsg::AdminReply { .. } => {
-                tracing::error!(shard = self.id, "admin reply reached the service");
-            }
             msg @ ShardMsg::SmsIn { .. } => out.merge(self.on_sms_in(msg, now)),
             ShardMsg::AckDeliverSm { seq, status } => {
                 out.merge(self.on_ack_deliver(seq, status, now))
@@ -430,6 +413,21 @@ impl ShardService {
         let mut out = Outputs::default();
         let reply = admin::apply(self, op, now, &mut out);
         (reply, out)
+    }
+
+    /// What this shard holds and queues (admin introspection).
+    pub fn snapshot(&self) -> admin::ShardSnapshot {
+        admin::snapshot(self)
+    }
+
+    /// The SMSC session's state, when this shard has one.
+    pub fn smsc_state(&self) -> Option<smartchat_esme::SessionState> {
+        self.sms.as_ref().map(|s| s.esme.state())
+    }
+
+    /// True when new SMS work is refused (the WAL at its bound).
+    pub fn sms_full(&self) -> bool {
+        self.sms.as_ref().is_some_and(|s| s.is_full())
     }
 
     /// Graceful shutdown: nothing to flush yet beyond what the runtime persists.
