@@ -422,3 +422,54 @@ fn smartchat_status_prints_the_shards_and_stats_the_counters() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_connection_cap_and_the_request_timeout_bound_the_admin_server() {
+    use std::io::{Read, Write};
+    let dir = std::env::temp_dir().join(format!("smartchat-api-bounds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("bounds.toml");
+    std::fs::write(
+        &config,
+        "[http]\nmax_connections = 2\nrequest_timeout_ms = 1500\n",
+    )
+    .unwrap();
+    let server = Server::start("api-bounds", &["--no-auth", "--config", &path_str(&config)]);
+    let token = server.token();
+    let port = server.http_port;
+
+    // A body that never completes: 408 once the request timeout passes, not a hung connection.
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        slow,
+        "POST /subscribers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 100\r\n\r\nsip:a@"
+    )
+    .unwrap();
+    let started = Instant::now();
+    let mut answer = String::new();
+    let _ = slow.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+
+    // Two idle connections take the two slots; a third is refused with 503 at once.
+    let idle: Vec<_> = (0..2)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let (code, _) = curl(port, "GET", "/health", None, &[]);
+    assert_eq!(code, 503, "over the connection cap");
+    drop(idle);
+    // The slots free up when the idle ones go (or hit the header-read timeout).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (code, _) = curl(port, "GET", "/health", None, &[]);
+        if code == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "slots never freed: {code}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

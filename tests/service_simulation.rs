@@ -248,9 +248,6 @@ impl Sim {
                 self.ua_receives(to, &t.bytes);
             }
             for (shard, msg) in out.to_shards {
-                if let ShardMsg::AdminReply { .. } = msg {
-                    continue;
-                }
                 let now = self.now;
                 queue.push_back(self.shards[shard].on_shard_msg(msg, now));
             }
