@@ -13,7 +13,7 @@
 
 use smartchat::config::Config;
 use smartchat::metrics::ShardCounters;
-use smartchat::service::io::{AdminOp, AdminReply, Destination, Outputs, ShardMsg};
+use smartchat::service::io::{AdminOp, AdminReply, Destination, Outputs};
 use smartchat::service::ShardService;
 use smartchat_core::{parse_subscribers_csv, ShardMap};
 use std::collections::{BTreeMap, HashMap, VecDeque};
