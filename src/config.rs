@@ -213,7 +213,8 @@ pub struct PresenceConfig {
 pub struct SubscribersConfig {
     /// A CSV (`aor,msisdn,service,password,buddies`) imported at start-up, on top of what is stored.
     pub import: Option<PathBuf>,
-    /// Load the built-in demo subscriber set when the store is empty and nothing is imported.
+    /// Load the built-in demo subscriber set when the store is empty, nothing is imported and no
+    /// real SMSC is configured (`smsc.address`).
     pub demo: bool,
 }
 

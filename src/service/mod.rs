@@ -272,6 +272,11 @@ impl ShardService {
                     return (StreamProgress::Close, out);
                 };
                 if frame.len == 0 {
+                    // RFC 5626 §4.4.1: a CRLFCRLF ping on a stream is answered with a CRLF pong,
+                    // so a client behind NAT learns its flow (and the binding) is still alive.
+                    if frame.skip >= 4 {
+                        out.send(reply.destination(), b"\r\n".to_vec());
+                    }
                     return (StreamProgress::Consumed(end), out);
                 }
                 match parse_datagram(bytes) {

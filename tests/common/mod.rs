@@ -403,3 +403,9 @@ pub fn uas(
     .spawn()
     .expect("sipp UAS")
 }
+
+/// The demo subscriber CSV, for nodes started with `--smsc` (they never load the demo set on
+/// their own, so a test against a real SMSC peer imports it with `--subscribers`).
+pub fn demo_subscribers() -> String {
+    path_str(&repo_root().join("data/demo-subscribers.csv"))
+}
