@@ -6,13 +6,16 @@ mod common;
 use common::*;
 use smartchat_relay::{
     Action, DeliverSmRef, ImOutcome, MessageKind, MoPart, MoReassembler, PendingPhase, Ready,
-    Record, RelayConfig, RelayError, RelayShard, State,
+    Record, RelayConfig, RelayError, RelayShard, SessionId, State,
 };
 
 const ALICE_PHONE: &str = "+8613800000001";
 
 fn ack(seq: u32) -> Action {
-    Action::AckDeliverSm(DeliverSmRef { session: 1, seq })
+    Action::AckDeliverSm(DeliverSmRef {
+        session: SessionId::new(0, 1),
+        seq,
+    })
 }
 
 /// The help SMS in `r`, if any: (destination, text).
