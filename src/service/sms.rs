@@ -17,8 +17,8 @@ use super::routing::owner;
 use super::{ClientContext, ShardService};
 use smartchat_esme::{DeliverSeq, EsmeEvent, EsmeSession, OwnedAddress, SubmitRequest};
 use smartchat_relay::{
-    Action, DeliverIm, DeliverSmRef, ImOutcome, ImRequest, MobileOriginated, Ready, Record,
-    RelayError, RelayShard, SessionId, SubmitFailure,
+    Action, DeliverIm, DeliverSmRef, ImOutcome, ImRequest, MobileOriginated, Ready, RelayError,
+    RelayShard, SessionId, SubmitFailure,
 };
 use smartchat_smpp::{CommandStatus, MessageState};
 use smartchat_sms::{ConcatInfo, Reassembler, ReceiptStat, SeptetPacking};
@@ -112,15 +112,6 @@ impl SmsState {
     }
 }
 
-/// The message id carried by a relay record, if any.
-fn record_id(record: &Record) -> Option<u64> {
-    match record {
-        Record::Message(m) => Some(m.id),
-        Record::State(s) => Some(s.id),
-        Record::Conversation(_) => None,
-    }
-}
-
 impl ShardService {
     pub(crate) fn relay_now(&self, now: u64) -> u64 {
         self.wall_base_ms + now
@@ -144,7 +135,7 @@ impl ShardService {
         for record in &ready.persist {
             let bytes = smartchat_relay::encode_record(record);
             match sms.wal.append(RECORD_KIND_RELAY, &bytes, seq, now_us) {
-                Ok(lsn) => match record_id(record) {
+                Ok(lsn) => match record.message_id() {
                     Some(id) => sms.lsns.entry(id).or_default().push(lsn),
                     // Conversation records carry no message: the next checkpoint supersedes them.
                     None => sms.conv_lsns.push(lsn),
@@ -817,7 +808,7 @@ impl ShardService {
         for record in &records {
             let bytes = smartchat_relay::encode_record(record);
             match sms.wal.append(RECORD_KIND_RELAY, &bytes, seq, now_us) {
-                Ok(lsn) => match record_id(record) {
+                Ok(lsn) => match record.message_id() {
                     Some(id) => sms.lsns.entry(id).or_default().push(lsn),
                     None => sms.conv_lsns.push(lsn),
                 },

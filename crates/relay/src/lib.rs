@@ -65,4 +65,3 @@ pub use shard::{ImRequest, RelayShard};
 /// takes them as they are.
 pub use smartchat_sms::ReceiptStat;
 pub use smsc::SubmitFailure;
-pub use text::{MoPart, MoReassembler};

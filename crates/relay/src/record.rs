@@ -233,6 +233,18 @@ impl Record {
     }
 }
 
+impl ArchivedRecord {
+    /// [`Record::message_id`] on the archived form, without deserialising (recovery indexes
+    /// WAL positions by message with it).
+    pub fn message_id(&self) -> Option<u64> {
+        match self {
+            ArchivedRecord::Message(m) => Some(m.id.to_native()),
+            ArchivedRecord::State(s) => Some(s.id.to_native()),
+            ArchivedRecord::Conversation(_) => None,
+        }
+    }
+}
+
 /// Serialises a record for the WAL. The bytes must be read back from a 16-aligned buffer.
 pub fn encode_record(record: &Record) -> AlignedVec {
     rkyv::to_bytes::<rancor::Error>(record).expect("serialising strings and integers cannot fail")
