@@ -81,7 +81,7 @@ pub(crate) async fn open(
         }
         match smartchat_relay::access_record(record.payload) {
             Ok(r) => {
-                match record_id(r) {
+                match r.message_id() {
                     Some(id) => lsns.entry(id).or_default().push(record.lsn),
                     None => loose.push(record.lsn),
                 }
@@ -136,14 +136,6 @@ pub(crate) async fn open(
 }
 
 use smartchat_wal::io::Opened;
-
-fn record_id(record: &ArchivedRecord) -> Option<u64> {
-    match record {
-        ArchivedRecord::Message(m) => Some(m.id.to_native()),
-        ArchivedRecord::State(s) => Some(s.id.to_native()),
-        ArchivedRecord::Conversation(_) => None,
-    }
-}
 
 /// The WAL writer task: commits batches as the doorbell rings.
 pub(crate) async fn wal_loop(
