@@ -50,8 +50,11 @@ counters! {
     tcp_connections,
     /// Socket send errors.
     send_errors,
-    /// Registered subscribers (gauge, updated by the shard).
+    /// Subscribers this shard owns (gauge, refreshed on every shard timer tick).
     subscribers,
+    /// submit_sm the SMSC answered with a throttling status (ESME_RTHROTTLED / ESME_RMSGQFUL):
+    /// an SMSC rate limit, not back-pressure between shards, so not counted as `ring_full`.
+    sms_throttled,
 }
 
 /// Renders every shard's counters as Prometheus text exposition format 0.0.4.

@@ -199,8 +199,28 @@ fn subscribers_flag_imports_at_start_and_metrics_are_per_shard() {
         "smartchat_presence_transitions_total",
         "smartchat_ring_depth{shard=\"1\"}",
         "smartchat_txn_retransmissions_total",
+        "smartchat_sms_throttled_total{shard=\"0\"}",
     ] {
         assert!(metrics.contains(name), "missing {name} in\n{metrics}");
+    }
+    // The subscribers gauge follows what the shards own (it used to stay 0): the imported
+    // subscriber appears once a shard timer has ticked.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, metrics) = server.http("GET", "/metrics", "").unwrap();
+        let owned: u64 = metrics
+            .lines()
+            .filter(|l| l.starts_with("smartchat_subscribers{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum();
+        if owned >= 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "smartchat_subscribers stayed 0:\n{metrics}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
     let (status, _) = server.http("GET", "/nope", "").unwrap();
     assert_eq!(status, 404);

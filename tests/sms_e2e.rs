@@ -337,6 +337,18 @@ fn throttling_smsc_every_third_submit_still_gets_every_message_once() {
         10,
         "every message accepted exactly once: {stats}"
     );
+    // The node counts the SMSC's throttling as an SMS rate-limit hit, apart from ring_full.
+    let (_, metrics) = server.http("GET", "/metrics", "").unwrap();
+    let counted: u64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("smartchat_sms_throttled_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(counted, throttled, "{stats}\n{metrics}");
+    assert!(
+        metrics.contains("smartchat_ring_full_total{shard=\"0\"} 0"),
+        "{metrics}"
+    );
 }
 
 /// Online delivery fails (the client answers 480): the user has the service and an MSISDN, so

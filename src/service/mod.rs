@@ -384,6 +384,8 @@ impl ShardService {
         routing::presence_timers(self, now, &mut out);
         routing::fallback_timers(self, now, &mut out);
         self.sms_timers(now, &mut out);
+        let owned = u64::try_from(self.presence.subscriber_count()).unwrap_or(u64::MAX);
+        self.counters().subscribers.store(owned, Ordering::Relaxed);
         out
     }
 

@@ -540,7 +540,7 @@ impl ShardService {
                     "submit_sm resent; the SMSC may see a duplicate"
                 );
             }
-            EsmeEvent::Throttled { .. } => self.count(|c| &c.ring_full),
+            EsmeEvent::Throttled { .. } => self.count(|c| &c.sms_throttled),
             EsmeEvent::DeliveryReceipt {
                 seq,
                 receipted_message_id,

@@ -167,7 +167,7 @@ impl Conversations {
     /// Records that `msisdn` just exchanged a message with `aor` (either direction).
     pub fn set_last(&mut self, msisdn: &str, aor: &str, now_ms: u64) {
         let phone = self.phone(msisdn);
-        let newer = phone.last.as_ref().map_or(true, |(_, at)| *at <= now_ms);
+        let newer = phone.last.as_ref().is_none_or(|(_, at)| *at <= now_ms);
         if newer {
             phone.last = Some((aor.to_owned(), now_ms));
         }
@@ -182,7 +182,7 @@ impl Conversations {
     /// May `msisdn` get a help SMS at `now_ms` (none in the last `cooldown_ms`)?
     pub fn help_allowed(&self, msisdn: &str, now_ms: u64, cooldown_ms: u64) -> bool {
         let last = self.phones.get(msisdn).and_then(|p| p.last_help_ms);
-        last.map_or(true, |t| now_ms.saturating_sub(t) >= cooldown_ms)
+        last.is_none_or(|t| now_ms.saturating_sub(t) >= cooldown_ms)
     }
 
     /// Notes a help SMS to `msisdn`.

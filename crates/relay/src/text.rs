@@ -60,7 +60,7 @@ pub(crate) fn submit_parts(
     let parts = encode_sms(text, id, u8::MAX, packed).unwrap_or_default();
     (0u8..=u8::MAX)
         .zip(parts)
-        .filter(|(i, _)| only.map_or(true, |o| o.contains(i)))
+        .filter(|(i, _)| only.is_none_or(|o| o.contains(i)))
         .map(|(i, p)| SubmitPart::from_sms(i, p, source, dest, validity_until_ms))
         .collect()
 }

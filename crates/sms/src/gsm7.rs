@@ -333,7 +333,7 @@ pub fn gsm7_unpack_implied(
 /// boundary, i.e. when a final CR must be doubled (TS 23.038 §6.1.2.3.1).
 #[inline]
 pub fn ends_on_octet_boundary(septet_count: usize, fill_bits: u8) -> bool {
-    (septet_count * 7 + usize::from(fill_bits & 7)) % 8 == 0
+    (septet_count * 7 + usize::from(fill_bits & 7)).is_multiple_of(8)
 }
 
 /// Encodes `text` and packs it with `fill_bits`, appending octets to `out`; returns the

@@ -168,7 +168,7 @@ impl ReceiptDate {
             && (1..=31).contains(&d.day)
             && d.hour < 24
             && d.minute < 60
-            && d.second.map_or(true, |s| s < 60);
+            && d.second.is_none_or(|s| s < 60);
         ok.then_some(d)
     }
 }

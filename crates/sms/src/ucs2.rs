@@ -36,7 +36,7 @@ pub fn ucs2_decode_strict(bytes: &[u8]) -> Result<String, SmsError> {
 }
 
 fn decode(bytes: &[u8], strict: bool) -> Result<String, SmsError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(SmsError::OddUcs2Length(bytes.len()));
     }
     let units = bytes

@@ -47,12 +47,12 @@ impl WalConfig {
     /// Checks the bounds against each other.
     pub fn validate(&self) -> Result<(), WalError> {
         let block = BLOCK as u64;
-        if self.segment_size % block != 0 || self.segment_size > MAX_SEGMENT_SIZE {
+        if !self.segment_size.is_multiple_of(block) || self.segment_size > MAX_SEGMENT_SIZE {
             return Err(WalError::Config(
                 "segment_size must be a multiple of 4 KiB, at most 1 GiB",
             ));
         }
-        if self.max_batch_bytes < BLOCK || self.max_batch_bytes % BLOCK != 0 {
+        if self.max_batch_bytes < BLOCK || !self.max_batch_bytes.is_multiple_of(BLOCK) {
             return Err(WalError::Config(
                 "max_batch_bytes must be a non-zero multiple of 4 KiB",
             ));
@@ -61,7 +61,7 @@ impl WalConfig {
         let batch = self.max_batch_bytes as u64;
         if batch
             .checked_add(block)
-            .map_or(true, |need| need > self.segment_size)
+            .is_none_or(|need| need > self.segment_size)
         {
             return Err(WalError::Config(
                 "segment_size must hold the header block plus one full batch",

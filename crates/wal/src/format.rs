@@ -318,7 +318,7 @@ impl SegmentHeader {
         }
         let size_ok = header.segment_size >= 2 * BLOCK as u64
             && header.segment_size <= MAX_SEGMENT_SIZE
-            && header.segment_size % BLOCK as u64 == 0;
+            && header.segment_size.is_multiple_of(BLOCK as u64);
         if header.first_lsn != id.0 || header.first_lsn == 0 || !size_ok {
             return Err(SegmentHeaderFault::Mismatch);
         }

@@ -98,7 +98,7 @@ impl ReclaimTracker {
     /// Registers a segment that already holds `records` records (from recovery) or a new one.
     /// Ids must ascend.
     pub fn add_segment(&mut self, id: SegmentId, records: u64) {
-        debug_assert!(self.segments.back().map_or(true, |last| last.id < id));
+        debug_assert!(self.segments.back().is_none_or(|last| last.id < id));
         self.segments.push_back(Segment::new(id, records));
     }
 

@@ -100,7 +100,7 @@ fn early_finals_never_reclaim_a_segment_with_a_batch_in_flight() {
     // Fill the first segment; its last batch stays queued (not durable) while the log rotates.
     let mut queued = Vec::new();
     let mut i = 0;
-    while wal.active_segment().map_or(true, |a| a == SegmentId(1)) {
+    while wal.active_segment().is_none_or(|a| a == SegmentId(1)) {
         wal.append(1, &payload(i, 3000), i, 0).expect("append");
         wal.mark_final(i + 1).expect("final before durable");
         i += 1;

@@ -29,7 +29,7 @@ pub const QUEUE_DEPTH: u32 = 32;
 /// Bytes per read.
 const CHUNK: usize = 1 << 20;
 // Every read length and offset is a multiple of the O_DIRECT block.
-const _: () = assert!(CHUNK % BLOCK == 0);
+const _: () = assert!(CHUNK.is_multiple_of(BLOCK));
 /// Re-submissions allowed per chunk (short reads, EINTR/EAGAIN) before giving up.
 const MAX_RETRIES: u32 = 16;
 
