@@ -26,7 +26,7 @@ use smartchat_wal::{Durable, Lsn, Wal};
 use std::collections::{HashMap, VecDeque};
 
 /// WAL record kind of a relay record.
-pub const RECORD_KIND_RELAY: u8 = 1;
+pub const RECORD_KIND_RELAY: u8 = <smartchat_relay::Record as smartchat_wal::RecordSchema>::KIND;
 /// Pending multi-part MOs per shard, and how long a part waits for its siblings.
 const MO_REASSEMBLY_PENDING: usize = 10_000;
 const MO_REASSEMBLY_AGE_MS: u64 = 5 * 60 * 1000;

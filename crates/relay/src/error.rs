@@ -84,7 +84,10 @@ pub enum ConfigError {
 /// Why stored record bytes could not be read.
 #[derive(Debug, Error)]
 pub enum RecordError {
-    /// bytecheck rejected the archive (torn, foreign, or misaligned buffer).
+    /// bytecheck rejected the archive (bytes impossible for the type, or a misaligned buffer).
     #[error("record archive invalid: {0}")]
     Invalid(rkyv::rancor::Error),
+    /// The schema tag is missing or names another layout version (see `smartchat_wal::typed`).
+    #[error("record schema: {0}")]
+    Schema(smartchat_wal::WalError),
 }

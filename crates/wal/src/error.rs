@@ -49,6 +49,25 @@ pub enum WalError {
     /// A payload failed bytecheck validation (or is misaligned).
     #[error("record payload failed validation: {0}")]
     Access(#[source] rkyv::rancor::Error),
+    /// A typed record filed under another kind than the type's.
+    #[error("record kind {found} is not the expected kind {expected}")]
+    SchemaKind {
+        /// The type's kind.
+        expected: u8,
+        /// The record header's kind.
+        found: u8,
+    },
+    /// A typed record without a schema tag (too short, or the magic is wrong).
+    #[error("record has no schema tag")]
+    SchemaTag,
+    /// A typed record written with another layout version of its type.
+    #[error("record schema version {found} is not the supported version {expected}")]
+    SchemaVersion {
+        /// The version this build reads.
+        expected: u32,
+        /// The version in the record's tag.
+        found: u32,
+    },
     /// Recovery found damage before the log's tail: acknowledged records may be unreadable,
     /// so the writer will not continue the log. Needs an operator.
     #[error("WAL damaged before its tail: {0:?}")]

@@ -41,7 +41,7 @@ pub use group::{Batch, Durable, Ready};
 pub use reclaim::{ReclaimPolicy, ReclaimTracker};
 pub use recovery::{log_records, scan_log, RecoveryReport};
 pub use scan::{RecordRef, SegmentEnd, SegmentScanner, SegmentSummary, TornReason, TornTail};
-pub use typed::access;
+pub use typed::{access, access_typed, RecordSchema};
 pub use wal::{Wal, WalStats};
 
 /// The rkyv this crate is built against (for callers naming its types, e.g. `AlignedVec`).

@@ -47,6 +47,19 @@ impl<'a> RecordRef<'a> {
     {
         crate::typed::access::<T>(self.payload)
     }
+
+    /// A typed record's archive, in place, after its kind and schema tag are checked
+    /// (see [`crate::access_typed`]).
+    pub fn access_typed<T>(&self) -> Result<&'a T::Archived, crate::WalError>
+    where
+        T: crate::typed::RecordSchema,
+        T::Archived: rkyv::Portable
+            + for<'b> rkyv::bytecheck::CheckBytes<
+                rkyv::api::high::HighValidator<'b, rkyv::rancor::Error>,
+            >,
+    {
+        crate::typed::access_typed::<T>(self.kind, self.payload)
+    }
 }
 
 /// Why scanning stopped before a clean end.

@@ -213,6 +213,31 @@ impl<T> Wal<T> {
         result
     }
 
+    /// Appends `value` as a typed record: filed under `V::KIND`, its archive behind the schema
+    /// tag of `V::VERSION` (see [`crate::typed`]), serialised straight behind the tag.
+    pub fn append_typed<V>(&mut self, value: &V, token: T, now_us: u64) -> Result<Lsn, WalError>
+    where
+        V: crate::typed::RecordSchema
+            + for<'a> rkyv::Serialize<HighSerializer<AlignedVec, ArenaHandle<'a>, rancor::Error>>,
+    {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        // rkyv archives are position-independent (relative pointers), so the archive may follow
+        // the 16-byte tag in the same buffer and be read from `payload[16..]`.
+        scratch.extend_from_slice(&crate::typed::schema_tag(V::VERSION));
+        let bytes = rkyv::api::high::to_bytes_in_with_alloc::<_, _, rancor::Error>(
+            value,
+            scratch,
+            self.arena.acquire(),
+        )
+        .map_err(WalError::Serialize)?;
+        let result = self.append(V::KIND, &bytes, token, now_us);
+        if bytes.capacity() <= self.config.max_payload_len() {
+            self.scratch = bytes;
+        }
+        result
+    }
+
     /// The next batch to write, if one is closed or the open one reached its deadline.
     pub fn poll_batch(&mut self, now_us: u64) -> Option<Ready<T>> {
         if let Some(write) = self.batcher.pop_ready() {

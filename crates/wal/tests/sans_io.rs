@@ -7,7 +7,8 @@ use common::{flush_all, payload, MemDisk};
 use rkyv::{Archive, Deserialize, Serialize};
 use smartchat_wal::format::BLOCK;
 use smartchat_wal::{
-    access, ReclaimPolicy, SegmentEnd, SegmentId, TornReason, Wal, WalConfig, WalError,
+    access, ReclaimPolicy, RecordSchema, SegmentEnd, SegmentId, TornReason, Wal, WalConfig,
+    WalError,
 };
 
 fn small() -> WalConfig {
@@ -428,6 +429,32 @@ struct Msg {
     text: String,
 }
 
+impl RecordSchema for Msg {
+    const KIND: u8 = 7;
+    const VERSION: u32 = 1;
+}
+
+/// The next layout of `Msg`'s record: here byte-compatible, but written as version 2, so a
+/// reader of version 1 must refuse it by its tag (bytecheck alone would accept it).
+#[derive(Archive, Serialize, Deserialize, Debug, PartialEq)]
+struct MsgV2 {
+    id: u64,
+    to: String,
+    text: String,
+}
+
+impl RecordSchema for MsgV2 {
+    const KIND: u8 = 7;
+    const VERSION: u32 = 2;
+}
+
+fn parts_of(disk: &MemDisk) -> Vec<(SegmentId, &[u8])> {
+    disk.files
+        .iter()
+        .map(|(id, f)| (*id, f.as_slice()))
+        .collect()
+}
+
 #[test]
 fn typed_records_round_trip_in_place() {
     let mut disk = MemDisk::new(1);
@@ -438,26 +465,98 @@ fn typed_records_round_trip_in_place() {
             to: format!("+4670000{id:04}"),
             text: "see you at 8".repeat(id as usize + 1),
         };
-        wal.append_archived(7, &msg, id, 0).expect("append");
+        wal.append_typed(&msg, id, 0).expect("append");
     }
     flush_all(&mut wal, &mut disk, 0);
-    let parts: Vec<(SegmentId, &[u8])> = disk
-        .files
-        .iter()
-        .map(|(id, f)| (*id, f.as_slice()))
-        .collect();
+    let parts = parts_of(&disk);
     let report = smartchat_wal::scan_log(&parts, 1);
     let mut n = 0;
     for record in smartchat_wal::log_records(&parts, &report) {
-        let archived = record.access::<Msg>().expect("valid archive, in place");
+        assert_eq!(record.kind, Msg::KIND);
+        let archived = record
+            .access_typed::<Msg>()
+            .expect("valid archive, in place");
         assert_eq!(archived.id, n);
         assert_eq!(archived.text.len(), 12 * (n as usize + 1));
         assert_eq!(record.payload.as_ptr() as usize % 16, 0);
         n += 1;
     }
     assert_eq!(n, 10);
+}
+
+#[test]
+fn a_record_of_another_schema_version_is_refused_by_its_tag() {
+    let mut disk = MemDisk::new(1);
+    let mut wal: Wal<u64> = Wal::new(1, small()).expect("config");
+    let v2 = MsgV2 {
+        id: 1,
+        to: "+46700000001".into(),
+        text: "newer layout".into(),
+    };
+    wal.append_typed(&v2, 1, 0).expect("append");
+    flush_all(&mut wal, &mut disk, 0);
+    let parts = parts_of(&disk);
+    let report = smartchat_wal::scan_log(&parts, 1);
+    let records: Vec<_> = smartchat_wal::log_records(&parts, &report).collect();
+    assert_eq!(records.len(), 1);
+    // The archive behind the tag is a perfectly valid `Msg` archive: only the tag tells.
+    let archive = &records[0].payload[smartchat_wal::typed::SCHEMA_TAG_LEN..];
+    assert!(access::<Msg>(archive).is_ok());
     assert!(matches!(
-        access::<Msg>(&[0xFFu8; 64]),
+        records[0].access_typed::<Msg>(),
+        Err(WalError::SchemaVersion {
+            expected: 1,
+            found: 2
+        })
+    ));
+    assert!(records[0].access_typed::<MsgV2>().is_ok());
+    // Another kind byte, or no tag at all, is refused too.
+    assert!(matches!(
+        smartchat_wal::access_typed::<Msg>(8, records[0].payload),
+        Err(WalError::SchemaKind {
+            expected: 7,
+            found: 8
+        })
+    ));
+    assert!(matches!(
+        smartchat_wal::access_typed::<Msg>(7, archive),
+        Err(WalError::SchemaTag)
+    ));
+}
+
+#[test]
+fn validation_refuses_impossible_bytes_not_merely_different_ones() {
+    let msg = Msg {
+        id: 3,
+        to: "+46700000003-a-long-destination".into(),
+        text: "a text long enough to live out of line".into(),
+    };
+    let bytes = rkyv::to_bytes::<rkyv::rancor::Error>(&msg).expect("serialise");
+    assert!(access::<Msg>(&bytes).is_ok());
+
+    // Misaligned: the same bytes one byte further on.
+    let mut shifted = rkyv::util::AlignedVec::<16>::new();
+    shifted.extend_from_slice(&[0]);
+    shifted.extend_from_slice(&bytes);
+    assert!(matches!(
+        access::<Msg>(&shifted[1..]),
         Err(WalError::Access(_))
     ));
+
+    // Impossible: invalid UTF-8 inside a string.
+    let mut broken = rkyv::util::AlignedVec::<16>::new();
+    broken.extend_from_slice(&bytes);
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"text")
+        .expect("the text is in the archive");
+    broken[at] = 0xFF;
+    assert!(matches!(access::<Msg>(&broken), Err(WalError::Access(_))));
+
+    // Merely different: 64 bytes of 0xFF are a valid `Msg` (id = u64::MAX, two empty strings).
+    // This is why integrity is the crc's job and versioning the tag's, not bytecheck's.
+    let mut ones = rkyv::util::AlignedVec::<16>::new();
+    ones.extend_from_slice(&[0xFFu8; 64]);
+    let archived = access::<Msg>(&ones).expect("a valid, if meaningless, archive");
+    assert_eq!(archived.id, u64::MAX);
 }

@@ -113,7 +113,10 @@ impl WalWriter {
         shard: u32,
         config: WalConfig,
     ) -> Result<Opened<T>, WalError> {
-        let dir = dir.as_ref().to_path_buf();
+        // glommio's `Directory::open` hands io_uring `openat(-1, path)`: a relative path is
+        // resolved against fd -1 (EBADF on kernels that honour it), not the working directory.
+        let dir =
+            std::path::absolute(dir.as_ref()).map_err(|e| io_err("resolving", dir.as_ref(), e))?;
         config.validate()?;
         std::fs::create_dir_all(&dir).map_err(|e| io_err("creating", &dir, e))?;
         let recovered = recover_dir(&dir, shard, &config)?;
