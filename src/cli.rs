@@ -8,7 +8,7 @@ use crate::config::{Config, ConfigError};
 use crate::store::{self, StoreError};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -40,16 +40,45 @@ fn data_dir(data: Option<&Path>) -> std::path::PathBuf {
     std::path::absolute(&dir).unwrap_or(dir)
 }
 
+/// A running node's admin API and the token file to authenticate with.
+#[derive(Debug, Clone)]
+pub struct AdminTarget {
+    pub url: String,
+    pub token_file: PathBuf,
+}
+
+impl AdminTarget {
+    /// `--server URL`, `--token-file FILE` (default `DATA_DIR/admin.token`, `DATA_DIR` from
+    /// `--data` or the default data directory).
+    pub fn new(url: &str, token_file: Option<&Path>, data: Option<&Path>) -> Self {
+        let token_file = token_file
+            .map(Path::to_owned)
+            .unwrap_or_else(|| crate::admin_token::default_path(&data_dir(data)));
+        Self {
+            url: url.to_owned(),
+            token_file,
+        }
+    }
+
+    fn token(&self) -> Result<String, CliError> {
+        crate::admin_token::read(&self.token_file).map_err(|e| {
+            CliError::Usage(format!(
+                "{e} (the node writes DATA_DIR/admin.token; pass --token-file or --data)"
+            ))
+        })
+    }
+}
+
 /// `smartchat subscribers import FILE.csv [--server URL | --data DIR]`.
 pub fn subscribers_import(
     file: &Path,
-    server: Option<&str>,
+    server: Option<&AdminTarget>,
     data: Option<&Path>,
 ) -> Result<(), CliError> {
     let subscribers = store::read_csv(file)?;
-    if let Some(url) = server {
+    if let Some(admin) = server {
         let body = std::fs::read_to_string(file)?;
-        let answer = http_request(url, "POST", "/subscribers", body.as_bytes())?;
+        let answer = http_request(admin, "POST", "/subscribers", body.as_bytes())?;
         print!("{answer}");
         return Ok(());
     }
@@ -78,11 +107,11 @@ pub fn subscribers_import(
 /// `smartchat subscribers export [FILE] [--server URL | --data DIR]`.
 pub fn subscribers_export(
     file: Option<&Path>,
-    server: Option<&str>,
+    server: Option<&AdminTarget>,
     data: Option<&Path>,
 ) -> Result<(), CliError> {
     let csv = match server {
-        Some(url) => http_request(url, "GET", "/subscribers", b"")?,
+        Some(admin) => http_request(admin, "GET", "/subscribers", b"")?,
         None => {
             let all = store::load_all(&data_dir(data))?;
             let list: Vec<_> = all.into_values().collect();
@@ -99,7 +128,7 @@ pub fn subscribers_export(
 }
 
 /// `smartchat subscribers add LINE --server URL`.
-pub fn subscribers_add(line: &str, server: &str) -> Result<(), CliError> {
+pub fn subscribers_add(line: &str, server: &AdminTarget) -> Result<(), CliError> {
     smartchat_core::parse_subscribers_csv(line).map_err(|e| CliError::Usage(e.to_string()))?;
     let answer = http_request(server, "POST", "/subscribers", line.as_bytes())?;
     print!("{answer}");
@@ -107,7 +136,7 @@ pub fn subscribers_add(line: &str, server: &str) -> Result<(), CliError> {
 }
 
 /// `smartchat subscribers remove AOR --server URL`.
-pub fn subscribers_remove(aor: &str, server: &str) -> Result<(), CliError> {
+pub fn subscribers_remove(aor: &str, server: &AdminTarget) -> Result<(), CliError> {
     let escaped: String = aor
         .bytes()
         .map(|b| match b {
@@ -122,8 +151,49 @@ pub fn subscribers_remove(aor: &str, server: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A minimal blocking HTTP/1.1 client for the admin endpoint (`http://HOST:PORT` only).
-fn http_request(url: &str, method: &str, path: &str, body: &[u8]) -> Result<String, CliError> {
+/// `smartchat status`: the node's state from `GET /status`, as a table (or the JSON).
+pub fn status(admin: &AdminTarget, raw: bool) -> Result<(), CliError> {
+    let text = http_request(admin, "GET", "/status", b"")?;
+    if raw {
+        print!("{text}");
+        return Ok(());
+    }
+    let v = parse_status(admin, &text)?;
+    print!("{}", crate::status_view::table(&v));
+    Ok(())
+}
+
+/// `smartchat stats`: every counter summed over the shards, with its rate over `interval_secs`.
+pub fn stats(admin: &AdminTarget, interval_secs: f64) -> Result<(), CliError> {
+    if !(interval_secs.is_finite() && interval_secs > 0.0 && interval_secs <= 3600.0) {
+        return Err(CliError::Usage(
+            "--interval must be in (0, 3600] seconds".into(),
+        ));
+    }
+    let first = parse_status(admin, &http_request(admin, "GET", "/status", b"")?)?;
+    std::thread::sleep(Duration::from_secs_f64(interval_secs));
+    let second = parse_status(admin, &http_request(admin, "GET", "/status", b"")?)?;
+    print!("{}", crate::status_view::rates(&first, &second));
+    Ok(())
+}
+
+fn parse_status(admin: &AdminTarget, text: &str) -> Result<serde_json::Value, CliError> {
+    serde_json::from_str(text).map_err(|e| CliError::Admin {
+        url: admin.url.clone(),
+        reason: format!("GET /status is not JSON: {e}"),
+    })
+}
+
+/// A minimal blocking HTTP/1.1 client for the admin endpoint (`http://HOST:PORT` only), with
+/// the bearer token from the target's token file.
+fn http_request(
+    admin: &AdminTarget,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<String, CliError> {
+    let url = admin.url.as_str();
+    let token = admin.token()?;
     let fail = |reason: String| CliError::Admin {
         url: url.to_owned(),
         reason,
@@ -135,7 +205,7 @@ fn http_request(url: &str, method: &str, path: &str, body: &[u8]) -> Result<Stri
     let mut stream = TcpStream::connect(authority).map_err(|e| fail(e.to_string()))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes())?;

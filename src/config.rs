@@ -20,6 +20,7 @@ pub struct Config {
     pub smsc: SmscConfig,
     pub sms: SmsConfig,
     pub wal: WalConfig,
+    pub metrics: MetricsConfig,
 }
 
 /// The SMS centre this node binds to as an ESME (SMPP 3.4, one transceiver session per shard).
@@ -176,8 +177,27 @@ pub struct SipConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpConfig {
-    /// Admin and metrics listener (`/metrics`, `/subscribers`). Served by shard 0.
+    /// Admin and metrics listener (`/metrics`, `/health`, `/subscribers`, `/status`, …), served
+    /// on its own thread.
     pub listen: SocketAddr,
+    /// File holding the admin bearer token. Empty: `DATA_DIR/admin.token`, created (mode 0600,
+    /// random) when missing.
+    pub admin_token_file: Option<PathBuf>,
+    /// Largest request body accepted, bytes (beyond it: 413).
+    pub max_body_bytes: usize,
+    /// Most admin HTTP connections open at once (beyond it: 503 and close).
+    pub max_connections: usize,
+    /// Bound on one request: headers, body and the shards' answer, milliseconds.
+    pub request_timeout_ms: u64,
+}
+
+/// A second listener that serves `/metrics` and `/health` alone (for a Prometheus server that
+/// must not reach the admin API).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Empty: no separate listener (the admin listener still serves `/metrics`).
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -193,7 +213,8 @@ pub struct PresenceConfig {
 pub struct SubscribersConfig {
     /// A CSV (`aor,msisdn,service,password,buddies`) imported at start-up, on top of what is stored.
     pub import: Option<PathBuf>,
-    /// Load the built-in demo subscriber set when the store is empty and nothing is imported.
+    /// Load the built-in demo subscriber set when the store is empty, nothing is imported and no
+    /// real SMSC is configured (`smsc.address`).
     pub demo: bool,
 }
 
@@ -231,6 +252,10 @@ impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_token_file: None,
+            max_body_bytes: 64 * 1024 * 1024,
+            max_connections: 64,
+            request_timeout_ms: 60_000,
         }
     }
 }
@@ -318,6 +343,11 @@ impl Config {
                 "sip.max_message_size must be at least 512".into(),
             ));
         }
+        if self.http.max_connections == 0 || self.http.request_timeout_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "http.max_connections and http.request_timeout_ms must be > 0".into(),
+            ));
+        }
         if sip.domain.is_empty() {
             return Err(ConfigError::Invalid("sip.domain must not be empty".into()));
         }
@@ -339,6 +369,9 @@ impl Config {
         self.server.data_dir = absolute(&self.server.data_dir)?;
         if let Some(import) = &self.subscribers.import {
             self.subscribers.import = Some(absolute(import)?);
+        }
+        if let Some(token) = &self.http.admin_token_file {
+            self.http.admin_token_file = Some(absolute(token)?);
         }
         Ok(())
     }
@@ -367,6 +400,14 @@ mod tests {
         assert_eq!(parsed.sip.listen, default.sip.listen);
         assert_eq!(parsed.sip.auth, default.sip.auth);
         assert_eq!(parsed.http.listen, default.http.listen);
+        assert_eq!(parsed.http.max_body_bytes, default.http.max_body_bytes);
+        assert_eq!(parsed.http.max_connections, default.http.max_connections);
+        assert_eq!(
+            parsed.http.request_timeout_ms,
+            default.http.request_timeout_ms
+        );
+        assert_eq!(parsed.http.admin_token_file, None);
+        assert_eq!(parsed.metrics.listen, None);
         assert_eq!(parsed.server.ring_capacity, default.server.ring_capacity);
         assert_eq!(
             parsed.presence.min_notify_interval_ms,

@@ -6,10 +6,12 @@
 //! - [`service`]: one shard's SIP service — transactions, auth, routing — sans-IO;
 //! - [`runtime`]: glommio executors, sockets and the channel mesh — the only layer with IO.
 
+pub mod admin_token;
 pub mod cli;
 pub mod config;
 pub mod logging;
 pub mod metrics;
 pub mod runtime;
 pub mod service;
+pub mod status_view;
 pub mod store;

@@ -31,6 +31,37 @@ enum Command {
     /// Manage the subscriber set (CSV columns: aor,msisdn,service,password,buddies).
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
+    /// A running node's state over the admin API (GET /status): health, shards, subscribers,
+    /// contacts, SMSC sessions, queue depths.
+    Status {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// Print the raw JSON of GET /status instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A running node's counters and their rates: two GET /status samples INTERVAL apart.
+    Stats {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// Seconds between the two samples the rates come from.
+        #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+        interval: f64,
+    },
+}
+
+/// How a command reaches a running node's admin API.
+#[derive(Debug, Args)]
+struct AdminArgs {
+    /// Admin URL of the running node.
+    #[arg(long, default_value = "http://127.0.0.1:8080", value_name = "URL")]
+    server: String,
+    /// File holding the admin token (default: DATA_DIR/admin.token).
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// The node's data directory, where its admin.token is (default: smartchat-data).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -44,6 +75,13 @@ struct ServeArgs {
     /// Admin and metrics HTTP listen address.
     #[arg(long, value_name = "ADDR")]
     http: Option<SocketAddr>,
+    /// File holding the admin API's bearer token (default: DATA_DIR/admin.token, created with a
+    /// random token, mode 0600, when missing).
+    #[arg(long, value_name = "FILE")]
+    admin_token_file: Option<PathBuf>,
+    /// Also serve /metrics and /health (and nothing else) on this address.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
     /// Data directory (per-shard subscriber snapshots and logs).
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
@@ -85,14 +123,14 @@ enum SubscribersCommand {
     Add {
         /// One CSV line: aor,msisdn,service,password,buddies
         line: String,
-        #[arg(long, default_value = "http://127.0.0.1:8080", value_name = "URL")]
-        server: String,
+        #[command(flatten)]
+        admin: AdminArgs,
     },
     /// Remove one subscriber (by AOR) from a running server.
     Remove {
         aor: String,
-        #[arg(long, default_value = "http://127.0.0.1:8080", value_name = "URL")]
-        server: String,
+        #[command(flatten)]
+        admin: AdminArgs,
     },
 }
 
@@ -100,11 +138,33 @@ enum SubscribersCommand {
 #[derive(Debug, Args)]
 struct Target {
     /// Admin URL of a running server (e.g. http://127.0.0.1:8080).
-    #[arg(long, value_name = "URL", conflicts_with = "data")]
+    #[arg(long, value_name = "URL")]
     server: Option<String>,
-    /// Data directory of a stopped server.
+    /// Data directory: of a stopped server (without --server), or where a running server's
+    /// admin.token is (with --server).
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// File holding the admin token, with --server (default: DATA_DIR/admin.token).
+    #[arg(long, value_name = "FILE", requires = "server")]
+    token_file: Option<PathBuf>,
+}
+
+impl AdminArgs {
+    fn target(&self) -> cli::AdminTarget {
+        cli::AdminTarget::new(
+            &self.server,
+            self.token_file.as_deref(),
+            self.data.as_deref(),
+        )
+    }
+}
+
+impl Target {
+    fn admin(&self) -> Option<cli::AdminTarget> {
+        self.server
+            .as_deref()
+            .map(|url| cli::AdminTarget::new(url, self.token_file.as_deref(), self.data.as_deref()))
+    }
 }
 
 fn main() -> ExitCode {
@@ -113,6 +173,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args),
         Command::Subscribers(cmd) => subscribers(cmd),
+        Command::Status { admin, json } => cli::status(&admin.target(), json),
+        Command::Stats { admin, interval } => cli::stats(&admin.target(), interval),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,6 +195,12 @@ fn serve(args: ServeArgs) -> Result<(), cli::CliError> {
     }
     if let Some(addr) = args.http {
         config.http.listen = addr;
+    }
+    if let Some(file) = args.admin_token_file {
+        config.http.admin_token_file = Some(file);
+    }
+    if let Some(addr) = args.metrics {
+        config.metrics.listen = Some(addr);
     }
     if let Some(dir) = args.data {
         config.server.data_dir = dir;
@@ -162,14 +230,14 @@ fn serve(args: ServeArgs) -> Result<(), cli::CliError> {
 fn subscribers(cmd: SubscribersCommand) -> Result<(), cli::CliError> {
     match cmd {
         SubscribersCommand::Import { file, target } => {
-            cli::subscribers_import(&file, target.server.as_deref(), target.data.as_deref())
+            let admin = target.admin();
+            cli::subscribers_import(&file, admin.as_ref(), target.data.as_deref())
         }
-        SubscribersCommand::Export { file, target } => cli::subscribers_export(
-            file.as_deref(),
-            target.server.as_deref(),
-            target.data.as_deref(),
-        ),
-        SubscribersCommand::Add { line, server } => cli::subscribers_add(&line, &server),
-        SubscribersCommand::Remove { aor, server } => cli::subscribers_remove(&aor, &server),
+        SubscribersCommand::Export { file, target } => {
+            let admin = target.admin();
+            cli::subscribers_export(file.as_deref(), admin.as_ref(), target.data.as_deref())
+        }
+        SubscribersCommand::Add { line, admin } => cli::subscribers_add(&line, &admin.target()),
+        SubscribersCommand::Remove { aor, admin } => cli::subscribers_remove(&aor, &admin.target()),
     }
 }

@@ -226,8 +226,16 @@ pub fn read_csv(path: &Path) -> Result<Vec<Subscriber>, StoreError> {
     })
 }
 
+/// Whether an empty store gets the demo set: only for the out-of-the-box run. A node that names a
+/// real SMSC (`--smsc` / `smsc.address`) is an operator's node, and the demo users (known
+/// passwords, made-up MSISDNs) would send real SMS to real numbers, so it never gets them.
+pub fn loads_demo(config: &Config) -> bool {
+    config.subscribers.demo && config.smsc.address.is_none()
+}
+
 /// Everything `serve` starts with, partitioned by shard: what is stored, plus the import file,
-/// plus the demo set when both are empty. Rewrites the snapshots for the current shard count.
+/// plus the demo set when both are empty and no real SMSC is configured (see [`loads_demo`]).
+/// Rewrites the snapshots for the current shard count.
 pub fn load_for_start(config: &Config, map: &ShardMap) -> Result<Vec<Vec<Subscriber>>, StoreError> {
     let data_dir = &config.server.data_dir;
     let mut all = load_all(data_dir)?;
@@ -238,7 +246,7 @@ pub fn load_for_start(config: &Config, map: &ShardMap) -> Result<Vec<Vec<Subscri
             all.insert(sub.aor.clone(), sub);
         }
     }
-    if all.is_empty() && config.subscribers.demo {
+    if all.is_empty() && loads_demo(config) {
         let demo = smartchat_core::parse_subscribers_csv(DEMO_SUBSCRIBERS).map_err(|e| {
             StoreError::Csv {
                 path: PathBuf::from("data/demo-subscribers.csv"),
@@ -293,6 +301,17 @@ mod tests {
         ))
         .unwrap()
         .remove(0)
+    }
+
+    #[test]
+    fn demo_set_only_without_a_real_smsc() {
+        let mut config = Config::default();
+        assert!(loads_demo(&config));
+        config.smsc.address = Some("127.0.0.1:2775".parse().unwrap());
+        assert!(!loads_demo(&config));
+        config.smsc.address = None;
+        config.subscribers.demo = false;
+        assert!(!loads_demo(&config));
     }
 
     #[test]

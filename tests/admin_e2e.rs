@@ -29,7 +29,17 @@ fn add_remove_and_export_on_a_running_node_survive_a_restart() {
     let mut server = Server::start("admin", &["--no-auth", "--shards", "2"]);
     let url = format!("http://127.0.0.1:{}", server.http_port);
     let line = "sip:zed@example.com,+8613800009999,on,zed-pw,sip:alice@example.com";
-    let out = smartchat(&["subscribers", "add", line, "--server", &url]);
+    let token_file = path_str(&server.store().join("admin.token"));
+    let data = path_str(&server.store());
+    let out = smartchat(&[
+        "subscribers",
+        "add",
+        line,
+        "--server",
+        &url,
+        "--token-file",
+        &token_file,
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -51,6 +61,8 @@ fn add_remove_and_export_on_a_running_node_survive_a_restart() {
         "sip:alice@example.com",
         "--server",
         &url,
+        "--data",
+        &data,
     ]);
     assert!(
         out.status.success(),
@@ -67,13 +79,15 @@ fn add_remove_and_export_on_a_running_node_survive_a_restart() {
         "sip:nobody@example.com",
         "--server",
         &url,
+        "--data",
+        &data,
     ]);
     assert!(
         !out.status.success(),
         "removing an unknown subscriber must fail"
     );
 
-    let out = smartchat(&["subscribers", "export", "--server", &url]);
+    let out = smartchat(&["subscribers", "export", "--server", &url, "--data", &data]);
     let csv = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         csv.contains("sip:zed@example.com,+8613800009999,on,zed-pw,sip:alice@example.com"),

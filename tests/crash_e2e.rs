@@ -29,12 +29,15 @@ fn kill_9_under_load_loses_no_accepted_message() {
     let config = std::env::temp_dir().join(format!("smartchat-crash-{}.toml", std::process::id()));
     std::fs::write(&config, "[sms]\nrecipient_per_minute = 100000\nrecipient_burst = 100000\nsender_per_minute = 100000\nsender_burst = 100000\n").unwrap();
     let config = config.display().to_string();
+    let demo = demo_subscribers();
     let args = [
         "--no-auth",
         "--shards",
         "2",
         "--smsc",
         &smsc_addr,
+        "--subscribers",
+        &demo,
         "--config",
         &config,
     ];

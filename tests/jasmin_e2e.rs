@@ -46,7 +46,19 @@ fn jasmin_as_the_smsc_submit_receipt_imdn_and_reply() {
     );
 
     let smsc = format!("127.0.0.1:{smpp_port}");
-    let server = Server::start("jasmin", &["--no-auth", "--shards", "2", "--smsc", &smsc]);
+    let demo = demo_subscribers();
+    let server = Server::start(
+        "jasmin",
+        &[
+            "--no-auth",
+            "--shards",
+            "2",
+            "--smsc",
+            &smsc,
+            "--subscribers",
+            &demo,
+        ],
+    );
     std::thread::sleep(Duration::from_secs(1));
 
     // user00001's client expects the IMDN, then the reply.

@@ -13,7 +13,7 @@
 
 use smartchat::config::Config;
 use smartchat::metrics::ShardCounters;
-use smartchat::service::io::{AdminOp, AdminReply, Destination, Outputs, ShardMsg};
+use smartchat::service::io::{AdminOp, AdminReply, Destination, Outputs};
 use smartchat::service::ShardService;
 use smartchat_core::{parse_subscribers_csv, ShardMap};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -248,9 +248,6 @@ impl Sim {
                 self.ua_receives(to, &t.bytes);
             }
             for (shard, msg) in out.to_shards {
-                if let ShardMsg::AdminReply { .. } = msg {
-                    continue;
-                }
                 let now = self.now;
                 queue.push_back(self.shards[shard].on_shard_msg(msg, now));
             }

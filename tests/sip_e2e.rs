@@ -343,3 +343,35 @@ fn replayed_digest_is_refused_and_not_delivered() {
         tail(&log, 4000)
     );
 }
+
+#[test]
+fn crlf_ping_on_tcp_gets_a_crlf_pong_and_lone_crlf_on_udp_is_ignored() {
+    use std::io::{Read, Write};
+    let server = Server::start("keepalive", &["--no-auth", "--shards", "1"]);
+    let addr = server.sip_addr();
+    // RFC 5626 §4.4.1: CRLFCRLF ping → CRLF pong, and the connection stays usable.
+    let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    tcp.write_all(b"\r\n\r\n").unwrap();
+    let mut pong = [0u8; 2];
+    tcp.read_exact(&mut pong).unwrap();
+    assert_eq!(&pong, b"\r\n", "CRLF pong");
+    // A lone CRLF on UDP gets no answer; an OPTIONS after it still gets its 200.
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    udp.send_to(b"\r\n", &addr).unwrap();
+    let local = udp.local_addr().unwrap();
+    let options = format!(
+        "OPTIONS sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKka1;rport\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:user00001@example.com>;tag=ka\r\nTo: <sip:example.com>\r\n\
+         Call-ID: keepalive-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    );
+    udp.send_to(options.as_bytes(), &addr).unwrap();
+    let mut buf = [0u8; 2048];
+    let (n, _) = udp.recv_from(&mut buf).unwrap();
+    let first = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(
+        first.starts_with("SIP/2.0 200"),
+        "the first datagram back answers the OPTIONS (nothing for the CRLF): {first}"
+    );
+}

@@ -245,6 +245,8 @@ fn third_party_smsc_gets_the_sms_and_its_mo_reply_reaches_the_chat() {
             "2",
             "--smsc",
             &smsc_addr,
+            "--subscribers",
+            &demo_subscribers(),
             "--config",
             &config,
         ],
@@ -295,7 +297,15 @@ fn throttling_smsc_every_third_submit_still_gets_every_message_once() {
     let smsc_addr = format!("127.0.0.1:{smsc_port}");
     let server = Server::start(
         "sms-throttle",
-        &["--no-auth", "--shards", "1", "--smsc", &smsc_addr],
+        &[
+            "--no-auth",
+            "--shards",
+            "1",
+            "--smsc",
+            &smsc_addr,
+            "--subscribers",
+            &demo_subscribers(),
+        ],
     );
     std::thread::sleep(Duration::from_millis(500));
     // Ten different senders to ten different mobile users (stays under per-user SMS limits).
@@ -419,4 +429,35 @@ fn long_chinese_im_becomes_concatenated_ucs2_sms() {
     }
     let text: String = parts.iter().map(|p| p[5].clone()).collect();
     assert!(text.contains("你好"), "{text}");
+}
+
+#[test]
+fn a_node_with_a_real_smsc_never_loads_the_demo_set() {
+    let smsc_port = free_port();
+    let Some(smsc) = node_smsc(smsc_port, 0, 30, 50) else {
+        return;
+    };
+    let smsc_addr = format!("127.0.0.1:{smsc_port}");
+    let server = Server::start(
+        "sms-nodemo",
+        &["--no-auth", "--shards", "1", "--smsc", &smsc_addr],
+    );
+    let (status, body) = server.http("GET", "/subscribers", "").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !body.contains("user00001@example.com") && !body.contains("alice@"),
+        "no demo users on a node with --smsc: {body}"
+    );
+    let (status, _) = server
+        .http("GET", "/presence/sip:user00002@example.com", "")
+        .unwrap();
+    assert_eq!(status, 404, "user00002 unknown without the demo set");
+    drop(server);
+    let _ = node_smsc_stats(smsc);
+
+    // The out-of-the-box run (built-in simulator) still has them.
+    let server = Server::start("sms-demo", &["--no-auth", "--shards", "1"]);
+    let (status, body) = server.http("GET", "/subscribers", "").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("user00001@example.com"), "{body}");
 }

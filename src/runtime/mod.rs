@@ -13,6 +13,9 @@
 
 mod admin;
 mod conn;
+pub mod health;
+mod http;
+mod http_routes;
 mod shard;
 mod sms_io;
 
@@ -43,6 +46,10 @@ pub enum RuntimeError {
     ShardFailed { shard: usize, reason: String },
     #[error("cannot install signal handler: {0}")]
     Signal(std::io::Error),
+    #[error(transparent)]
+    Token(#[from] crate::admin_token::TokenError),
+    #[error(transparent)]
+    Http(#[from] http::HttpError),
     #[error("cannot start the built-in SMSC simulator on {addr}: {source}")]
     Simulator {
         addr: std::net::SocketAddr,
@@ -86,8 +93,10 @@ pub(crate) struct ShardContext {
     pub secret: [u8; 32],
     /// The SMSC every shard's ESME session binds to.
     pub smsc: std::net::SocketAddr,
-    /// The built-in SMSC simulator, when no SMSC is configured.
-    pub simulator: Option<Arc<smartchat_esme::SmscHandle>>,
+    /// Readiness: every shard's liveness entry (this shard writes its own).
+    pub health: Arc<health::NodeHealth>,
+    /// This shard's admin ring (taken by the shard's admin task).
+    pub admin_rx: Option<admin::AdminRx>,
     /// (MSISDN, AOR) pairs this shard indexes (the MSISDN hashes here).
     pub msisdn_index: Vec<(String, String)>,
 }
@@ -120,6 +129,13 @@ pub fn run(mut config: Config) -> Result<(), RuntimeError> {
         "smartchat starting"
     );
 
+    let token = admin_token(&config)?;
+    let mut listeners = vec![(http::bind(config.http.listen)?, http::Scope::Admin)];
+    if let Some(addr) = config.metrics.listen {
+        listeners.push((http::bind(addr)?, http::Scope::MetricsOnly));
+        tracing::info!(%addr, "metrics listener (/metrics and /health only)");
+    }
+
     let shutdown = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, Arc::clone(&shutdown)).map_err(RuntimeError::Signal)?;
@@ -134,6 +150,7 @@ pub fn run(mut config: Config) -> Result<(), RuntimeError> {
         .unwrap_or(1);
     let pin = config.server.pin && shard_count <= cpus;
     let started = Instant::now();
+    let health = health::NodeHealth::new(shard_count, started);
     let secret = node_secret();
     let (smsc, simulator) = match config.smsc.address {
         Some(addr) => (addr, None),
@@ -154,6 +171,10 @@ pub fn run(mut config: Config) -> Result<(), RuntimeError> {
         }
     }
 
+    let (admin_tx, mut admin_rx): (Vec<_>, Vec<_>) = (0..shard_count)
+        .map(|_| crossbeam::channel::bounded(admin::ADMIN_RING))
+        .unzip();
+    let (exits_tx, exits_rx) = crossbeam::channel::bounded(shard_count);
     let mut handles = Vec::with_capacity(shard_count);
     for ((id, subscribers), msisdn_index) in per_shard.into_iter().enumerate().zip(msisdn_index) {
         let ctx = ShardContext {
@@ -167,8 +188,15 @@ pub fn run(mut config: Config) -> Result<(), RuntimeError> {
             started,
             secret,
             smsc,
-            simulator: simulator.clone(),
+            health: Arc::clone(&health),
+            admin_rx: admin_rx.get_mut(id).map(|rx| rx.clone()),
             msisdn_index,
+        };
+        let guard = ExitGuard {
+            id,
+            health: Arc::clone(&health),
+            exits: exits_tx.clone(),
+            clean: false,
         };
         let placement = if pin {
             Placement::Fixed(id)
@@ -177,7 +205,12 @@ pub fn run(mut config: Config) -> Result<(), RuntimeError> {
         };
         let handle = LocalExecutorBuilder::new(placement)
             .name(&format!("shard-{id}"))
-            .spawn(move || shard::run_shard(ctx))
+            .spawn(move || async move {
+                let mut guard = guard;
+                let result = shard::run_shard(ctx).await;
+                guard.clean = result.is_ok();
+                result
+            })
             .map_err(|e| RuntimeError::Spawn {
                 shard: id,
                 source: strip_glommio_error(e),
@@ -185,6 +218,35 @@ pub fn run(mut config: Config) -> Result<(), RuntimeError> {
         handles.push(handle);
     }
 
+    drop(admin_rx);
+    drop(exits_tx);
+    let http_thread = http::start(
+        http::HttpContext {
+            token,
+            map,
+            admin: admin_tx,
+            counters: Arc::clone(&counters),
+            health: Arc::clone(&health),
+            simulator,
+            max_body: config.http.max_body_bytes,
+            timeout: std::time::Duration::from_millis(config.http.request_timeout_ms),
+        },
+        listeners,
+        config.http.max_connections,
+        Arc::clone(&shutdown),
+    )?;
+
+    // Any shard's end, in whatever order: a shard that fails stops the node (a partial node
+    // would silently lose a range), and readiness says `down` from that moment.
+    for _ in 0..shard_count {
+        let Ok((id, clean)) = exits_rx.recv() else {
+            break;
+        };
+        if !clean {
+            tracing::error!(shard = id, "shard died; stopping the node");
+        }
+        shutdown.store(true, Ordering::SeqCst);
+    }
     let mut first_error = None;
     for (id, handle) in handles.into_iter().enumerate() {
         let outcome = match handle.join() {
@@ -199,8 +261,55 @@ pub fn run(mut config: Config) -> Result<(), RuntimeError> {
             first_error.get_or_insert(e);
         }
     }
+    if http_thread.join().is_err() {
+        tracing::error!("the HTTP thread panicked");
+    }
     tracing::info!("smartchat stopped");
     first_error.map_or(Ok(()), Err)
+}
+
+/// Marks a shard's end in its liveness entry and tells the main thread, also when the shard's
+/// thread unwinds from a panic (the guard is dropped either way).
+struct ExitGuard {
+    id: usize,
+    health: Arc<health::NodeHealth>,
+    exits: crossbeam::channel::Sender<(usize, bool)>,
+    clean: bool,
+}
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        if let Some(liveness) = self.health.shard(self.id) {
+            liveness.set_state(if self.clean {
+                health::ShardState::Stopped
+            } else {
+                health::ShardState::Failed
+            });
+        }
+        let _ = self.exits.try_send((self.id, self.clean));
+    }
+}
+
+/// The admin token: from `http.admin_token_file`, or `DATA_DIR/admin.token` (created when
+/// missing). The path is logged, never the token.
+fn admin_token(config: &Config) -> Result<String, RuntimeError> {
+    match &config.http.admin_token_file {
+        Some(path) => {
+            let token = crate::admin_token::read(path)?;
+            tracing::info!(path = %path.display(), "admin token from the configured file");
+            Ok(token)
+        }
+        None => {
+            let path = crate::admin_token::default_path(&config.server.data_dir);
+            let (token, created) = crate::admin_token::load_or_create(&path)?;
+            if created {
+                tracing::info!(path = %path.display(), "admin token created (mode 0600)");
+            } else {
+                tracing::info!(path = %path.display(), "admin token reused");
+            }
+            Ok(token)
+        }
+    }
 }
 
 fn strip_glommio_error<T>(e: glommio::GlommioError<T>) -> glommio::GlommioError<()> {

@@ -5,16 +5,15 @@
 //! it; a borrow never lives across an `.await`, so the `RefCell` can never be found borrowed.
 
 use super::conn::Connections;
+use super::health::{ShardLiveness, ShardState, SmscState, WalState};
 use super::ShardContext;
 use crate::metrics::ShardCounters;
-use crate::service::io::{AdminOp, AdminReply, Destination, Outputs, ShardMsg};
+use crate::service::io::{Destination, Outputs, ShardMsg};
 use crate::service::ShardService;
-use futures_channel::oneshot;
 use glommio::channels::channel_mesh::Senders;
 use glommio::channels::local_channel::LocalSender;
 use glommio::net::{TcpListener, UdpSocket};
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -38,17 +37,14 @@ pub(crate) struct ShardRuntime {
     pub started: Instant,
     /// This shard's subscriber store directory.
     pub store_dir: PathBuf,
-    /// Admin calls waiting for another shard's answer, by token.
-    pending_admin: RefCell<HashMap<u64, oneshot::Sender<AdminReply>>>,
-    admin_token: Cell<u64>,
+    /// What this shard publishes for readiness (`GET /health`).
+    pub health: Arc<super::health::NodeHealth>,
     /// The SMSC connection's writer queue, while connected.
     pub smsc_writer: RefCell<Option<LocalSender<Vec<u8>>>>,
     /// Rings the WAL task when records wait for a group commit.
     pub wal_doorbell: LocalSender<()>,
     /// WAL segments to delete (every record in them final).
     pub wal_reclaim: RefCell<Vec<smartchat_wal::SegmentId>>,
-    /// The built-in SMSC simulator (shard 0 serves its admin endpoints).
-    pub simulator: Option<Arc<smartchat_esme::SmscHandle>>,
 }
 
 impl ShardRuntime {
@@ -61,33 +57,33 @@ impl ShardRuntime {
         &self.counters[self.id]
     }
 
-    /// Runs an admin operation on `shard` and waits for its answer.
-    pub async fn admin_call(self: &Rc<Self>, shard: usize, op: AdminOp) -> AdminReply {
-        if shard == self.id {
-            let (reply, out) = self.service.borrow_mut().admin(op, self.now_ms());
-            let failed = self.persist(&out).err();
-            self.execute(out).await;
-            return failed.map_or(reply, AdminReply::Failed);
-        }
-        let token = self.admin_token.get().wrapping_add(1);
-        self.admin_token.set(token);
-        let (tx, rx) = oneshot::channel();
-        self.pending_admin.borrow_mut().insert(token, tx);
-        self.forward(
-            shard,
-            ShardMsg::Admin {
-                op,
-                reply_shard: self.id,
-                token,
-            },
-        )
-        .await;
-        rx.await
-            .unwrap_or_else(|_| AdminReply::Failed("shard stopped".to_owned()))
+    /// This shard's readiness entry.
+    pub fn liveness(&self) -> Option<&ShardLiveness> {
+        self.health.shard(self.id)
+    }
+
+    /// The timer tick's heartbeat: alive, with the SMSC session's and the WAL's state.
+    fn beat(&self) {
+        let Some(liveness) = self.liveness() else {
+            return;
+        };
+        let (smsc, wal) = {
+            let svc = self.service.borrow();
+            let smsc = svc
+                .smsc_state()
+                .map_or(SmscState::Disconnected, SmscState::from);
+            let wal = if svc.sms_full() {
+                WalState::Full
+            } else {
+                WalState::Ok
+            };
+            (smsc, wal)
+        };
+        liveness.beat(self.now_ms(), smsc, wal, self.conns.count());
     }
 
     /// Makes the outputs' store records durable (one fdatasync for the batch).
-    fn persist(&self, outputs: &Outputs) -> Result<(), String> {
+    pub(crate) fn persist(&self, outputs: &Outputs) -> Result<(), String> {
         if outputs.persist.is_empty() {
             return Ok(());
         }
@@ -123,13 +119,8 @@ impl ShardRuntime {
                 .append(&mut outputs.wal_reclaim);
             let _ = self.wal_doorbell.try_send(());
         }
-        if let Err(why) = self.persist(&outputs) {
-            for (_, msg) in &mut outputs.to_shards {
-                if let ShardMsg::AdminReply { reply, .. } = msg {
-                    *reply = AdminReply::Failed(why.clone());
-                }
-            }
-        }
+        // Admin jobs persist before they get here (and clear `persist`); nothing else fills it.
+        let _ = self.persist(&outputs);
         for transmit in outputs.transmits {
             match transmit.destination {
                 Destination::Udp(addr) => self.send_udp(&transmit.bytes, addr).await,
@@ -237,12 +228,10 @@ pub(crate) async fn run_shard(mut ctx: ShardContext) -> Result<(), String> {
         counters: Arc::clone(&ctx.counters),
         started: ctx.started,
         store_dir: crate::store::shard_dir(&ctx.config.server.data_dir, ctx.id),
-        pending_admin: RefCell::new(HashMap::new()),
-        admin_token: Cell::new(0),
+        health: Arc::clone(&ctx.health),
         smsc_writer: RefCell::new(None),
         wal_doorbell: doorbell_tx,
         wal_reclaim: RefCell::new(Vec::new()),
-        simulator: ctx.simulator.clone(),
     });
     tracing::info!(shard = ctx.id, "shard serving");
 
@@ -269,11 +258,6 @@ pub(crate) async fn run_shard(mut ctx: ShardContext) -> Result<(), String> {
             while let Some(msg) = stream.recv().await {
                 rt.counters().ring_dequeued.fetch_add(1, Ordering::Relaxed);
                 match msg {
-                    ShardMsg::AdminReply { token, reply } => {
-                        if let Some(waiter) = rt.pending_admin.borrow_mut().remove(&token) {
-                            let _ = waiter.send(reply);
-                        }
-                    }
                     ShardMsg::ConnSend { conn, bytes } => {
                         rt.conns.send(conn, bytes);
                     }
@@ -285,13 +269,15 @@ pub(crate) async fn run_shard(mut ctx: ShardContext) -> Result<(), String> {
             }
         }));
     }
-    if ctx.id == 0 {
-        let listener = TcpListener::bind(ctx.config.http.listen)
-            .map_err(|e| format!("bind HTTP {}: {e}", ctx.config.http.listen))?;
-        tasks.push(glommio::spawn_local(super::admin::serve(
+    if let Some(admin_rx) = ctx.admin_rx.take() {
+        tasks.push(glommio::spawn_local(super::admin::serve_jobs(
             Rc::clone(&rt),
-            listener,
+            admin_rx,
         )));
+    }
+    rt.beat();
+    if let Some(liveness) = rt.liveness() {
+        liveness.set_state(ShardState::Serving);
     }
 
     // The timer task doubles as the shutdown watcher.
@@ -300,11 +286,15 @@ pub(crate) async fn run_shard(mut ctx: ShardContext) -> Result<(), String> {
         let now = rt.now_ms();
         let out = rt.service.borrow_mut().on_timer(now);
         rt.execute(out).await;
+        rt.beat();
         if ctx.shutdown.load(Ordering::Relaxed) {
             break;
         }
     }
     tracing::info!(shard = ctx.id, "shard shutting down");
+    if let Some(liveness) = rt.liveness() {
+        liveness.set_state(ShardState::Stopping);
+    }
     let out = rt.service.borrow_mut().shutdown(rt.now_ms());
     rt.execute(out).await;
     rt.senders.close();

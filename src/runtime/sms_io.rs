@@ -81,7 +81,7 @@ pub(crate) async fn open(
         }
         match smartchat_relay::access_record(record.payload) {
             Ok(r) => {
-                match record_id(r) {
+                match r.message_id() {
                     Some(id) => lsns.entry(id).or_default().push(record.lsn),
                     None => loose.push(record.lsn),
                 }
@@ -137,14 +137,6 @@ pub(crate) async fn open(
 
 use smartchat_wal::io::Opened;
 
-fn record_id(record: &ArchivedRecord) -> Option<u64> {
-    match record {
-        ArchivedRecord::Message(m) => Some(m.id.to_native()),
-        ArchivedRecord::State(s) => Some(s.id.to_native()),
-        ArchivedRecord::Conversation(_) => None,
-    }
-}
-
 /// The WAL writer task: commits batches as the doorbell rings.
 pub(crate) async fn wal_loop(
     rt: Rc<ShardRuntime>,
@@ -162,6 +154,12 @@ pub(crate) async fn wal_loop(
                 }
                 Err(failed) => {
                     tracing::error!(shard = rt.id, error = %failed.error, "WAL commit failed; refusing the batch");
+                    // Every error but a caller's ordering bug leaves the writer poisoned.
+                    if !matches!(failed.error, smartchat_wal::WalError::OutOfOrder { .. }) {
+                        if let Some(liveness) = rt.liveness() {
+                            liveness.wal_poisoned();
+                        }
+                    }
                     let out = rt
                         .service
                         .borrow_mut()

@@ -41,3 +41,61 @@ pub(crate) fn apply(
         },
     }
 }
+
+/// The shard that owns `aor` under `map` (the admin HTTP thread routes with it, outside any
+/// shard).
+pub fn owner(map: &smartchat_core::ShardMap, aor: &str) -> super::io::ShardId {
+    routing::owner(map, aor)
+}
+
+/// What one shard holds and queues, for `GET /status` (`smartchat status`).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ShardSnapshot {
+    pub subscribers: usize,
+    /// Registered contact bindings.
+    pub contacts: usize,
+    /// Presence watcher dialogs.
+    pub watchers: usize,
+    pub server_transactions: usize,
+    pub client_transactions: usize,
+    /// MESSAGEs waiting for the SMS fallback delay.
+    pub fallbacks_waiting: usize,
+    /// The SMSC session: state, submits in the window and waiting for it.
+    pub smsc_state: String,
+    pub smsc_in_flight: usize,
+    pub smsc_queued: usize,
+    pub smsc_reconnects: u64,
+    pub sms_submits_sent: u64,
+    pub sms_throttled: u64,
+    /// Store-and-forward messages not yet final.
+    pub relay_in_flight: usize,
+    pub wal_live_segments: usize,
+    pub wal_full: bool,
+}
+
+/// A snapshot of `svc` (walks the subscribers once for the contact count).
+pub(crate) fn snapshot(svc: &ShardService) -> ShardSnapshot {
+    let mut snap = ShardSnapshot {
+        subscribers: svc.presence.subscriber_count(),
+        contacts: svc.presence.contact_count(),
+        watchers: svc.presence.watcher_count(),
+        server_transactions: svc.server_txns.len(),
+        client_transactions: svc.client_txns.len(),
+        fallbacks_waiting: svc.fallbacks.len(),
+        smsc_state: "none".to_owned(),
+        ..ShardSnapshot::default()
+    };
+    if let Some(sms) = &svc.sms {
+        let stats = sms.esme.stats();
+        snap.smsc_state = format!("{:?}", sms.esme.state()).to_lowercase();
+        snap.smsc_in_flight = sms.esme.in_flight();
+        snap.smsc_queued = sms.esme.queued();
+        snap.smsc_reconnects = stats.connections.saturating_sub(1);
+        snap.sms_submits_sent = stats.submits_sent;
+        snap.sms_throttled = stats.throttled;
+        snap.relay_in_flight = sms.relay.in_flight();
+        snap.wal_live_segments = sms.wal.live_segments();
+        snap.wal_full = sms.is_full();
+    }
+    snap
+}

@@ -61,7 +61,8 @@ impl ReplyPath {
     }
 }
 
-/// Administrative operations, routed to the owning shard like any request.
+/// Administrative operations, run on the shard that owns the subscriber (the admin HTTP thread
+/// puts them on that shard's admin ring).
 #[derive(Debug, Clone)]
 pub enum AdminOp {
     Upsert(Box<Subscriber>),
@@ -128,16 +129,6 @@ pub enum ShardMsg {
     ConnSend {
         conn: ConnId,
         bytes: Vec<u8>,
-    },
-    /// An admin operation; the answer goes back to `reply_shard` with `token`.
-    Admin {
-        op: AdminOp,
-        reply_shard: ShardId,
-        token: u64,
-    },
-    AdminReply {
-        token: u64,
-        reply: AdminReply,
     },
     /// A receipt or MO about a phone, travelling to the phone's subscriber shard.
     SmsIn {

@@ -272,6 +272,11 @@ impl ShardService {
                     return (StreamProgress::Close, out);
                 };
                 if frame.len == 0 {
+                    // RFC 5626 §4.4.1: a CRLFCRLF ping on a stream is answered with a CRLF pong,
+                    // so a client behind NAT learns its flow (and the binding) is still alive.
+                    if frame.skip >= 4 {
+                        out.send(reply.destination(), b"\r\n".to_vec());
+                    }
                     return (StreamProgress::Consumed(end), out);
                 }
                 match parse_datagram(bytes) {
@@ -339,23 +344,6 @@ impl ShardService {
             ShardMsg::ConnSend { conn, bytes } => {
                 // Only reached if the runtime routed a send here; it re-queues on the connection.
                 out.send(io::Destination::Tcp(conn), bytes);
-            }
-            ShardMsg::Admin {
-                op,
-                reply_shard,
-                token,
-            } => {
-                let answer = admin::apply(self, op, now, &mut out);
-                out.to_shard(
-                    reply_shard,
-                    ShardMsg::AdminReply {
-                        token,
-                        reply: answer,
-                    },
-                );
-            }
-            ShardMsg::AdminReply { .. } => {
-                tracing::error!(shard = self.id, "admin reply reached the service");
             }
             msg @ ShardMsg::SmsIn { .. } => out.merge(self.on_sms_in(msg, now)),
             ShardMsg::AckDeliverSm { seq, status } => {
@@ -430,6 +418,21 @@ impl ShardService {
         let mut out = Outputs::default();
         let reply = admin::apply(self, op, now, &mut out);
         (reply, out)
+    }
+
+    /// What this shard holds and queues (admin introspection).
+    pub fn snapshot(&self) -> admin::ShardSnapshot {
+        admin::snapshot(self)
+    }
+
+    /// The SMSC session's state, when this shard has one.
+    pub fn smsc_state(&self) -> Option<smartchat_esme::SessionState> {
+        self.sms.as_ref().map(|s| s.esme.state())
+    }
+
+    /// True when new SMS work is refused (the WAL at its bound).
+    pub fn sms_full(&self) -> bool {
+        self.sms.as_ref().is_some_and(|s| s.is_full())
     }
 
     /// Graceful shutdown: nothing to flush yet beyond what the runtime persists.

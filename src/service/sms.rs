@@ -17,8 +17,8 @@ use super::routing::owner;
 use super::{ClientContext, ShardService};
 use smartchat_esme::{DeliverSeq, EsmeEvent, EsmeSession, OwnedAddress, SubmitRequest};
 use smartchat_relay::{
-    Action, DeliverIm, DeliverSmRef, ImOutcome, ImRequest, MobileOriginated, Ready, Record,
-    RelayError, RelayShard, SubmitFailure,
+    Action, DeliverIm, DeliverSmRef, ImOutcome, ImRequest, MobileOriginated, Ready, RelayError,
+    RelayShard, SessionId, SubmitFailure,
 };
 use smartchat_smpp::{CommandStatus, MessageState};
 use smartchat_sms::{ConcatInfo, Reassembler, ReceiptStat, SeptetPacking};
@@ -112,15 +112,6 @@ impl SmsState {
     }
 }
 
-/// The message id carried by a relay record, if any.
-fn record_id(record: &Record) -> Option<u64> {
-    match record {
-        Record::Message(m) => Some(m.id),
-        Record::State(s) => Some(s.id),
-        Record::Conversation(_) => None,
-    }
-}
-
 impl ShardService {
     pub(crate) fn relay_now(&self, now: u64) -> u64 {
         self.wall_base_ms + now
@@ -144,7 +135,7 @@ impl ShardService {
         for record in &ready.persist {
             let bytes = smartchat_relay::encode_record(record);
             match sms.wal.append(RECORD_KIND_RELAY, &bytes, seq, now_us) {
-                Ok(lsn) => match record_id(record) {
+                Ok(lsn) => match record.message_id() {
                     Some(id) => sms.lsns.entry(id).or_default().push(lsn),
                     // Conversation records carry no message: the next checkpoint supersedes them.
                     None => sms.conv_lsns.push(lsn),
@@ -343,11 +334,7 @@ impl ShardService {
 
     /// deliver_sm_resp, on the shard whose session received the deliver_sm.
     fn ack_deliver(&mut self, r: DeliverSmRef, status: CommandStatus, out: &mut Outputs) {
-        let shard = (r.session >> 16) as usize;
-        let seq = DeliverSeq {
-            connection: r.session & 0xffff,
-            sequence_number: r.seq,
-        };
+        let (shard, seq) = deliver_seq(r);
         if shard == self.id {
             if let Some(sms) = self.sms.as_mut() {
                 if let Err(e) = sms.esme.ack_deliver(seq, status) {
@@ -625,10 +612,7 @@ impl ShardService {
     }
 
     fn deliver_ref(&self, seq: DeliverSeq) -> DeliverSmRef {
-        DeliverSmRef {
-            session: ((self.id as u32) << 16) | (seq.connection & 0xffff),
-            seq: seq.sequence_number,
-        }
+        deliver_ref(self.id, seq)
     }
 
     /// Sends an SMS-side event towards the phone's subscriber shard (module docs).
@@ -824,7 +808,7 @@ impl ShardService {
         for record in &records {
             let bytes = smartchat_relay::encode_record(record);
             match sms.wal.append(RECORD_KIND_RELAY, &bytes, seq, now_us) {
-                Ok(lsn) => match record_id(record) {
+                Ok(lsn) => match record.message_id() {
                     Some(id) => sms.lsns.entry(id).or_default().push(lsn),
                     None => sms.conv_lsns.push(lsn),
                 },
@@ -1011,5 +995,130 @@ pub(crate) fn sms_im_context(
         origin,
         remaining,
         im: Box::new(im.clone()),
+    }
+}
+
+/// The relay's handle for a `deliver_sm` received on `shard`'s ESME session: the typed
+/// [`SessionId`] keeps the whole connection counter, so acks keep matching after any number of
+/// reconnects.
+fn deliver_ref(shard: usize, seq: DeliverSeq) -> DeliverSmRef {
+    DeliverSmRef {
+        session: SessionId::new(u16::try_from(shard).unwrap_or(u16::MAX), seq.connection),
+        seq: seq.sequence_number,
+    }
+}
+
+/// The inverse of [`deliver_ref`]: the shard that must answer and the ESME session's handle.
+fn deliver_seq(r: DeliverSmRef) -> (usize, DeliverSeq) {
+    (
+        usize::from(r.session.shard),
+        DeliverSeq {
+            connection: r.session.connection,
+            sequence_number: r.seq,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{deliver_ref, deliver_seq};
+    use smartchat_esme::{EsmeConfig, EsmeEvent, EsmeSession};
+    use smartchat_smpp::{
+        decode, frame_len, Address, BindResp, CommandId, CommandStatus, Pdu, PduBody, SubmitSm,
+        Tlvs,
+    };
+
+    fn encode(pdu: &Pdu<'_>) -> Vec<u8> {
+        let mut out = Vec::new();
+        pdu.encode(&mut out).expect("test PDU encodes");
+        out
+    }
+
+    /// Sequence number of the bind the session just wrote.
+    fn bind_seq(esme: &mut EsmeSession) -> u32 {
+        let bytes = esme.poll_transmit().expect("bind written");
+        let len = frame_len(&bytes, 65_536).expect("frame").expect("whole");
+        let pdu = decode(&bytes[..len]).expect("valid PDU");
+        assert_eq!(pdu.command_id(), CommandId::BindTransceiver);
+        pdu.sequence_number
+    }
+
+    /// Issue 7: the relay's handle kept 16 bits of the connection counter, so after 65,536
+    /// reconnects every deliver_sm_resp was refused as stale. Crosses that many reconnects and
+    /// acks a deliver_sm through the relay's handle on shard 1.
+    #[test]
+    fn deliver_sm_is_acked_after_65536_reconnects() {
+        let mut esme = EsmeSession::new(EsmeConfig {
+            system_id: "esme1".into(),
+            password: "pwd".into(),
+            ..EsmeConfig::default()
+        })
+        .expect("valid config");
+        let mut now = 0;
+        for _ in 0..65_537u32 {
+            esme.on_connected(now);
+            esme.on_disconnected(now);
+            while esme.poll_event().is_some() {}
+            now += 1;
+        }
+        esme.on_connected(now);
+        let seq = bind_seq(&mut esme);
+        esme.on_bytes(
+            &encode(&Pdu {
+                sequence_number: seq,
+                command_status: CommandStatus::Ok,
+                body: PduBody::BindTransceiverResp(BindResp {
+                    system_id: "SMSC",
+                    sc_interface_version: None,
+                }),
+            }),
+            now,
+        );
+        let sm = SubmitSm {
+            service_type: "",
+            source: Address {
+                ton: 1,
+                npi: 1,
+                addr: "491511234567",
+            },
+            dest: Address {
+                ton: 0,
+                npi: 1,
+                addr: "4000123",
+            },
+            esm_class: 0,
+            protocol_id: 0,
+            priority_flag: 0,
+            schedule_delivery_time: "",
+            validity_period: "",
+            registered_delivery: 0,
+            replace_if_present_flag: 0,
+            data_coding: 0,
+            sm_default_msg_id: 0,
+            short_message: b"hi",
+            tlvs: Tlvs::default(),
+        };
+        esme.on_bytes(
+            &encode(&Pdu {
+                sequence_number: 42,
+                command_status: CommandStatus::Ok,
+                body: PduBody::DeliverSm(sm),
+            }),
+            now,
+        );
+        let mut handle = None;
+        while let Some(event) = esme.poll_event() {
+            if let EsmeEvent::MobileOriginated { seq, .. } = event {
+                handle = Some(seq);
+            }
+        }
+        let handle = handle.expect("the deliver_sm is reported");
+        assert!(handle.connection > 65_536);
+        let relay_ref = deliver_ref(1, handle);
+        let (shard, back) = deliver_seq(relay_ref);
+        assert_eq!(shard, 1);
+        assert_eq!(back, handle);
+        esme.ack_deliver(back, CommandStatus::Ok)
+            .expect("the ack matches the live connection");
     }
 }

@@ -106,9 +106,21 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// One HTTP/1.1 request to the admin endpoint: (status, body).
+    /// One HTTP/1.1 request to the admin endpoint with the node's admin token: (status, body).
     pub fn http(&self, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
-        http(self.http_port, method, path, body)
+        http_auth(self.http_port, method, path, body, Some(&self.token()))
+    }
+
+    /// The node's data directory (`--data`).
+    pub fn store(&self) -> PathBuf {
+        self.data.join("store")
+    }
+
+    /// The admin token the node wrote to `DATA_DIR/admin.token`.
+    pub fn token(&self) -> String {
+        std::fs::read_to_string(self.store().join("admin.token"))
+            .map(|t| t.trim().to_owned())
+            .unwrap_or_default()
     }
 
     /// Stops the node with SIGTERM and waits (bounded) for a clean exit; returns the status.
@@ -142,12 +154,27 @@ fn unsafe_kill(pid: u32, signal: i32) {
         .status();
 }
 
+/// One HTTP/1.1 request without a token (the open paths, or to see a 401).
 pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    http_auth(port, method, path, body, None)
+}
+
+/// One HTTP/1.1 request, with `Authorization: Bearer TOKEN` when given.
+pub fn http_auth(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &str,
+    token: Option<&str>,
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
     let mut response = String::new();
@@ -375,4 +402,10 @@ pub fn uas(
     )
     .spawn()
     .expect("sipp UAS")
+}
+
+/// The demo subscriber CSV, for nodes started with `--smsc` (they never load the demo set on
+/// their own, so a test against a real SMSC peer imports it with `--subscribers`).
+pub fn demo_subscribers() -> String {
+    path_str(&repo_root().join("data/demo-subscribers.csv"))
 }

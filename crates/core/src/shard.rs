@@ -175,6 +175,12 @@ impl PresenceShard {
         self.index.len()
     }
 
+    /// Number of registered contact bindings on this shard (walks every subscriber: for
+    /// introspection, not the data path).
+    pub fn contact_count(&self) -> usize {
+        self.slots.iter().flatten().map(|e| e.bindings.len()).sum()
+    }
+
     /// Number of active watcher dialogs on this shard.
     pub fn watcher_count(&self) -> usize {
         self.watcher_count

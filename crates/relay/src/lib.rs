@@ -52,7 +52,9 @@ pub use error::{Bound, ConfigError, RecordError, RelayError};
 pub use message::{PartStatus, Pending, PendingPhase};
 pub use mo::{ImOutcome, MobileOriginated, SMS_CONTENT_TYPE};
 pub use ratelimit::RateTable;
-pub use ready::{Action, DeliverIm, DeliverSmRef, ImdnStatus, Ready, Submit, SubmitPart};
+pub use ready::{
+    Action, DeliverIm, DeliverSmRef, ImdnStatus, Ready, SessionId, Submit, SubmitPart,
+};
 pub use record::{
     access_record, decode_record, encode_record, ArchivedRecord, ConversationRecord, FailReason,
     Imdn, MessageKind, MessageRecord, Record, State, StateChange,
@@ -63,4 +65,3 @@ pub use shard::{ImRequest, RelayShard};
 /// takes them as they are.
 pub use smartchat_sms::ReceiptStat;
 pub use smsc::SubmitFailure;
-pub use text::{MoPart, MoReassembler};

@@ -18,11 +18,30 @@ use smartchat_sms::SmsPart;
 
 use crate::record::{MessageKind, Record};
 
+/// Which SMPP connection a `deliver_sm` arrived on: the shard that owns the ESME session and
+/// that session's connection counter. Typed, and the full width of both, so that no number of
+/// reconnects can alias an old connection (a bit-packed `u32` kept 16 bits of the counter and
+/// stopped acknowledging after 65,536 reconnects).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionId {
+    /// Shard whose ESME session received the PDU (and must send the `deliver_sm_resp`).
+    pub shard: u16,
+    /// The session's connection counter (bumped on every connect).
+    pub connection: u32,
+}
+
+impl SessionId {
+    /// The connection `connection` of the ESME session on `shard`.
+    pub const fn new(shard: u16, connection: u32) -> Self {
+        Self { shard, connection }
+    }
+}
+
 /// Identifies the `deliver_sm` to answer: the SMPP session it came on and its sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DeliverSmRef {
-    /// The runtime's id of the ESME session.
-    pub session: u32,
+    /// The ESME session and connection it came on.
+    pub session: SessionId,
     /// `sequence_number` of the `deliver_sm`.
     pub seq: u32,
 }

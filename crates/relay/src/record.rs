@@ -233,6 +233,18 @@ impl Record {
     }
 }
 
+impl ArchivedRecord {
+    /// [`Record::message_id`] on the archived form, without deserialising (recovery indexes
+    /// WAL positions by message with it).
+    pub fn message_id(&self) -> Option<u64> {
+        match self {
+            ArchivedRecord::Message(m) => Some(m.id.to_native()),
+            ArchivedRecord::State(s) => Some(s.id.to_native()),
+            ArchivedRecord::Conversation(_) => None,
+        }
+    }
+}
+
 /// The relay's records in the WAL: kind 1, layout version 1. Bump `VERSION` whenever the
 /// archived layout of [`Record`] (or anything inside it) changes.
 impl smartchat_wal::RecordSchema for Record {

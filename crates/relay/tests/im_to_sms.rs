@@ -5,11 +5,12 @@ mod common;
 use common::*;
 use smartchat_relay::{
     Action, Bound, DeliverSmRef, FailReason, ImdnStatus, MessageKind, PartStatus, PendingPhase,
-    RateLimit, ReceiptStat, Record, RelayConfig, RelayError, RetryPolicy, State, SubmitFailure,
+    RateLimit, ReceiptStat, Record, RelayConfig, RelayError, RetryPolicy, SessionId, State,
+    SubmitFailure,
 };
 
 const ACK: DeliverSmRef = DeliverSmRef {
-    session: 1,
+    session: SessionId::new(0, 1),
     seq: 99,
 };
 

@@ -5,14 +5,17 @@ mod common;
 
 use common::*;
 use smartchat_relay::{
-    Action, DeliverSmRef, ImOutcome, MessageKind, MoPart, MoReassembler, PendingPhase, Ready,
-    Record, RelayConfig, RelayError, RelayShard, State,
+    Action, DeliverSmRef, ImOutcome, MessageKind, PendingPhase, Ready, Record, RelayConfig,
+    RelayError, RelayShard, SessionId, State,
 };
 
 const ALICE_PHONE: &str = "+8613800000001";
 
 fn ack(seq: u32) -> Action {
-    Action::AckDeliverSm(DeliverSmRef { session: 1, seq })
+    Action::AckDeliverSm(DeliverSmRef {
+        session: SessionId::new(0, 1),
+        seq,
+    })
 }
 
 /// The help SMS in `r`, if any: (destination, text).
@@ -243,38 +246,4 @@ fn unanswered_delivery_times_out_into_the_held_queue() {
     );
     assert_eq!(s.held_for(ALICE), 1);
     let _ = id;
-}
-
-#[test]
-fn mo_parts_from_the_wire_reassemble_before_routing() {
-    let mut s = shard();
-    let mut asm = MoReassembler::new(16, 60_000, false);
-    // "@alice " + 200 x 'y' as the phone sends it: two GSM parts, delivered out of order.
-    let body = format!("@alice {}", "y".repeat(200));
-    let parts = smartchat_sms::split_message(&body, &Default::default()).expect("split");
-    let (p1, p2) = (
-        parts[0].short_message.clone(),
-        parts[1].short_message.clone(),
-    );
-    let push = |asm: &mut MoReassembler, sm: &[u8]| {
-        asm.push(
-            MoPart {
-                source: BOB_PHONE,
-                dest: "10659",
-                data_coding: 0,
-                short_message: sm,
-                udhi: true,
-                sar: None,
-            },
-            T0,
-        )
-        .expect("part")
-    };
-    assert_eq!(push(&mut asm, &p2), None);
-    let text = push(&mut asm, &p1).expect("complete");
-    let r = s
-        .on_mobile_originated(mo(BOB_PHONE, Some(BOB), "10659", &text, 1), T0)
-        .expect("ok");
-    let d = only_delivery(&r);
-    assert_eq!((d.to.as_str(), d.text.len()), (ALICE, 200));
 }

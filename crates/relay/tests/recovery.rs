@@ -5,10 +5,13 @@ mod common;
 use common::*;
 use smartchat_relay::{
     access_record, encode_record, Action, DeliverSmRef, ImOutcome, PartStatus, PendingPhase,
-    ReceiptStat, Record, RelayConfig, RelayShard, Resubmission, SubmitFailure,
+    ReceiptStat, Record, RelayConfig, RelayShard, Resubmission, SessionId, SubmitFailure,
 };
 
-const ACK: DeliverSmRef = DeliverSmRef { session: 2, seq: 1 };
+const ACK: DeliverSmRef = DeliverSmRef {
+    session: SessionId::new(0, 2),
+    seq: 1,
+};
 
 /// Runs `f` on a shard and returns everything it asked to persist.
 fn log_of(

@@ -20,7 +20,8 @@
 mod world;
 
 use smartchat_relay::{
-    Action, DeliverSmRef, ImRequest, Imdn, MessageKind, MobileOriginated, ReceiptStat, State,
+    Action, DeliverSmRef, ImRequest, Imdn, MessageKind, MobileOriginated, ReceiptStat, SessionId,
+    State,
 };
 use world::{aor, msisdn, World, USERS};
 
@@ -117,7 +118,10 @@ fn mobile_originated(w: &mut World, seq: u32) {
         sender_aor: (!w.rng.chance(5)).then(|| aor(phone_user)),
         dest_address: dest,
         text,
-        deliver_sm: DeliverSmRef { session: 7, seq },
+        deliver_sm: DeliverSmRef {
+            session: SessionId::new(0, 7),
+            seq,
+        },
     };
     let Ok(r) = w.shard.on_mobile_originated(mo, w.now) else {
         w.count("mo_refused");
@@ -133,7 +137,12 @@ fn mobile_originated(w: &mut World, seq: u32) {
     let acks = r
         .after_persist
         .iter()
-        .filter(|a| **a == Action::AckDeliverSm(DeliverSmRef { session: 7, seq }))
+        .filter(|a| {
+            **a == Action::AckDeliverSm(DeliverSmRef {
+                session: SessionId::new(0, 7),
+                seq,
+            })
+        })
         .count();
     assert_eq!(
         (delivers + helps + suppressed, acks),
@@ -179,7 +188,7 @@ fn process_due(w: &mut World) {
     w.receipts = rest;
     for (i, job) in due.into_iter().enumerate() {
         let ack = DeliverSmRef {
-            session: 9,
+            session: SessionId::new(0, 9),
             seq: i as u32,
         };
         let r = w.shard.on_receipt(&job.smsc_id, &job.stat, ack, now);

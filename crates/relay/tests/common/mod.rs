@@ -3,7 +3,7 @@
 
 use smartchat_relay::{
     Action, DeliverIm, DeliverSmRef, ImRequest, Imdn, MobileOriginated, Ready, RelayConfig,
-    RelayShard, Submit,
+    RelayShard, SessionId, Submit,
 };
 
 pub const T0: u64 = 1_000_000;
@@ -54,7 +54,10 @@ pub fn mo(
         sender_aor: sender.map(Into::into),
         dest_address: dest.into(),
         text: text.into(),
-        deliver_sm: DeliverSmRef { session: 1, seq },
+        deliver_sm: DeliverSmRef {
+            session: SessionId::new(0, 1),
+            seq,
+        },
     }
 }
 
