@@ -310,6 +310,40 @@ fn malformed_requests_get_400_and_server_keeps_serving() {
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("SIP/2.0 200"));
 }
 
+/// Issue 9, "Digest that cannot be replayed": a Python UDP client captures an authenticated
+/// MESSAGE's Authorization and sends it again on a new MESSAGE (new Call-ID, branch, body):
+/// 401 and not delivered to the recipient's socket; a digest `uri` other than the Request-URI
+/// is refused; an unknown user gets the same 401 as a known one; failures are logged in the
+/// fail2ban form. Two shards, so the owner shard of the AOR is not always the receiving one.
+#[test]
+fn replayed_digest_is_refused_and_not_delivered() {
+    let server = Server::start("replay", &["--shards", "2"]);
+    let child = std::process::Command::new("timeout")
+        .args(["60", "python3"])
+        .arg(repo_root().join("tests/peers/digest_replay.py"))
+        .arg(server.sip_port.to_string())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let out = wait_child(child, Duration::from_secs(90));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("ALL OK"),
+        "digest_replay.py failed:\n{stdout}\n{}\nserver log:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        tail(&server.log_text(), 4000)
+    );
+    let log = server.log_text();
+    assert!(
+        log.contains(
+            "auth failure from 127.0.0.1 aor=sip:user00001@example.com reason=replayed nonce count"
+        ),
+        "{}",
+        tail(&log, 4000)
+    );
+}
+
 #[test]
 fn crlf_ping_on_tcp_gets_a_crlf_pong_and_lone_crlf_on_udp_is_ignored() {
     use std::io::{Read, Write};

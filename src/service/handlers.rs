@@ -290,7 +290,7 @@ fn on_owned_request_stage(
     out: &mut Outputs,
 ) {
     match stage {
-        RequestStage::Authenticate => match auth::check(svc, msg, now) {
+        RequestStage::Authenticate => match auth::check(svc, msg, reply.peer, now) {
             auth::Verdict::Authenticated(aor) => route(
                 svc,
                 msg,

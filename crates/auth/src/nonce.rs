@@ -106,6 +106,19 @@ impl NonceIssuer {
         Ok(())
     }
 
+    /// The issue time stamped in a nonce (call after [`NonceIssuer::check`] accepted it; the
+    /// stamp is only trustworthy once the MAC has been verified).
+    pub fn issued_at(&self, nonce: &str) -> Option<u64> {
+        let mut raw = [0u8; RAW_LEN];
+        match URL_SAFE_NO_PAD.decode_slice(nonce, &mut raw) {
+            Ok(RAW_LEN) => {}
+            _ => return None,
+        }
+        let mut ts = [0u8; TS_LEN];
+        ts.copy_from_slice(&raw[..TS_LEN]);
+        Some(u64::from_be_bytes(ts))
+    }
+
     fn tag(&self, ts: &[u8; TS_LEN], realm: &str) -> [u8; 32] {
         let mut mac = self.mac.clone();
         mac.update(ts);

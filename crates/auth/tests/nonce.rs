@@ -105,3 +105,11 @@ fn server_offers_sha256_before_md5() {
     assert_eq!(SERVER_ALGORITHMS[0], Algorithm::Sha256);
     assert!(SERVER_ALGORITHMS.contains(&Algorithm::Md5));
 }
+
+#[test]
+fn issued_at_reads_the_stamp_back() {
+    let iss = NonceIssuer::new(SECRET, 300);
+    let n = iss.issue(T0, "example.com");
+    assert_eq!(iss.issued_at(&n), Some(T0));
+    assert_eq!(iss.issued_at("short"), None);
+}
