@@ -72,26 +72,7 @@ fn fresh_start_answers_sip(name: &str, extra: &[&str], expected_data: &str) {
     }
     assert!(up, "{name}: node did not come up; log:\n{}", log());
 
-    let contact_port = free_port().to_string();
-    let out = sipp(
-        &[
-            &format!("127.0.0.1:{sip_port}"),
-            "-sf",
-            &scenario("register_digest.xml"),
-            "-inf",
-            &csv("pair.csv"),
-            "-m",
-            "1",
-            "-au",
-            "user00001",
-            "-ap",
-            "secret00001",
-            "-set",
-            "contact_port",
-            &contact_port,
-        ],
-        15,
-    );
+    let out = sipp_register_user00001(&format!("127.0.0.1:{sip_port}"), 15);
     let still_running = matches!(child.try_wait(), Ok(None));
     stop(child);
     assert!(

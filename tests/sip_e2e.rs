@@ -222,26 +222,7 @@ fn unauthorised_subscribe_is_refused_with_403() {
 #[test]
 fn register_with_digest_credentials() {
     let server = Server::start("digest", &[]);
-    let port = free_port().to_string();
-    let out = sipp(
-        &[
-            &server.sip_addr(),
-            "-sf",
-            &scenario("register_digest.xml"),
-            "-inf",
-            &csv("pair.csv"),
-            "-m",
-            "1",
-            "-au",
-            "user00001",
-            "-ap",
-            "secret00001",
-            "-set",
-            "contact_port",
-            &port,
-        ],
-        10,
-    );
+    let out = sipp_register_user00001(&server.sip_addr(), 10);
     assert_sipp_ok("REGISTER with digest", &out, &server);
     let (status, body) = server
         .http("GET", "/presence/sip:user00001@example.com", "")

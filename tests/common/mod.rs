@@ -409,3 +409,28 @@ pub fn uas(
 pub fn demo_subscribers() -> String {
     path_str(&repo_root().join("data/demo-subscribers.csv"))
 }
+
+/// sipp registers demo user00001 (password secret00001) with digest credentials at `sip_addr`,
+/// its contact on a free port; bounded by `timeout_secs`.
+pub fn sipp_register_user00001(sip_addr: &str, timeout_secs: u32) -> Output {
+    let port = free_port().to_string();
+    sipp(
+        &[
+            sip_addr,
+            "-sf",
+            &scenario("register_digest.xml"),
+            "-inf",
+            &csv("pair.csv"),
+            "-m",
+            "1",
+            "-au",
+            "user00001",
+            "-ap",
+            "secret00001",
+            "-set",
+            "contact_port",
+            &port,
+        ],
+        timeout_secs,
+    )
+}
