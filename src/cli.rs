@@ -90,9 +90,11 @@ pub fn subscribers_import(
     }
     // Stored as one shard; `serve` re-partitions for its shard count at start-up.
     let list: Vec<_> = all.into_values().collect();
+    // Only the subscriber files go: each shard's `wal/` (queued messages, receipts,
+    // conversations) is never touched by an offline import.
     for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
         if entry.file_name().to_string_lossy().starts_with("shard-") {
-            std::fs::remove_dir_all(entry.path())?;
+            store::remove_subscriber_files(&entry.path())?;
         }
     }
     store::write_snapshot(&store::shard_dir(&dir, 0), &list)?;

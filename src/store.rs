@@ -233,6 +233,23 @@ pub fn loads_demo(config: &Config) -> bool {
     config.subscribers.demo && config.smsc.address.is_none()
 }
 
+/// Removes a shard directory's subscriber snapshot and log (not its WAL or anything else).
+pub fn remove_subscriber_files(shard_dir: &Path) -> Result<(), StoreError> {
+    for name in [
+        "subscribers.snap",
+        "subscribers.log",
+        "subscribers.snap.tmp",
+    ] {
+        let path = shard_dir.join(name);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&path)(e)),
+        }
+    }
+    Ok(())
+}
+
 /// Everything `serve` starts with, partitioned by shard: what is stored, plus the import file,
 /// plus the demo set when both are empty and no real SMSC is configured (see [`loads_demo`]).
 /// Rewrites the snapshots for the current shard count.
@@ -284,7 +301,8 @@ pub fn load_for_start(config: &Config, map: &ShardMap) -> Result<Vec<Vec<Subscri
                 continue;
             };
             if index >= shards {
-                let _ = fs::remove_dir_all(entry.path());
+                // Subscribers were re-partitioned above; a WAL left there is kept, never deleted.
+                remove_subscriber_files(&entry.path())?;
             }
         }
     }
@@ -294,6 +312,40 @@ pub fn load_for_start(config: &Config, map: &ShardMap) -> Result<Vec<Vec<Subscri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offline_import_keeps_every_wal() {
+        let dir = std::env::temp_dir().join(format!("smartchat-import-wal-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        for shard in 0..2 {
+            let wal = shard_dir(&dir, shard).join("wal");
+            fs::create_dir_all(&wal).unwrap();
+            fs::write(wal.join("0000000000000001.seg"), b"queued").unwrap();
+            write_snapshot(
+                &shard_dir(&dir, shard),
+                &[sub(&format!("sip:s{shard}@example.com"))],
+            )
+            .unwrap();
+        }
+        let csv = dir.join("new.csv");
+        fs::write(&csv, "sip:new@example.com,+8613800000042,on,pw,\n").unwrap();
+        crate::cli::subscribers_import(&csv, None, Some(&dir)).expect("import");
+        for shard in 0..2 {
+            let seg = shard_dir(&dir, shard).join("wal/0000000000000001.seg");
+            assert_eq!(fs::read(&seg).unwrap(), b"queued", "{} kept", seg.display());
+        }
+        let all = load_all(&dir).unwrap();
+        let aors: Vec<_> = all.keys().cloned().collect();
+        assert_eq!(
+            aors,
+            [
+                "sip:new@example.com",
+                "sip:s0@example.com",
+                "sip:s1@example.com"
+            ]
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     fn sub(aor: &str) -> Subscriber {
         smartchat_core::parse_subscribers_csv(&format!(
