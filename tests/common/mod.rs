@@ -54,6 +54,9 @@ impl Server {
         Self::start_on(name, extra, sip_port, http_port, data, log)
     }
 
+    /// Starts on the given ports; if another test took one of them between `free_port` and the
+    /// node's bind (the node exits with "Address already in use"), retries on fresh ports, at
+    /// most three times.
     pub fn start_on(
         name: &str,
         extra: &[&str],
@@ -62,6 +65,32 @@ impl Server {
         data: PathBuf,
         log: PathBuf,
     ) -> Server {
+        let (mut sip_port, mut http_port) = (sip_port, http_port);
+        for _ in 0..3 {
+            match Self::try_start_on(name, extra, sip_port, http_port, data.clone(), log.clone()) {
+                Ok(server) => return server,
+                Err(log_text) if log_text.contains("Address already in use") => {
+                    sip_port = free_port();
+                    http_port = free_port();
+                }
+                Err(log_text) => panic!("{name}: server did not come up; log:\n{log_text}"),
+            }
+        }
+        panic!(
+            "{name}: no free ports after three tries; log:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+
+    fn try_start_on(
+        name: &str,
+        extra: &[&str],
+        sip_port: u16,
+        http_port: u16,
+        data: PathBuf,
+        log: PathBuf,
+    ) -> Result<Server, String> {
+        let log_start = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0) as usize;
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -78,7 +107,7 @@ impl Server {
             .stderr(log_file)
             .spawn()
             .unwrap_or_else(|e| panic!("{name}: cannot start smartchat: {e}"));
-        let server = Server {
+        let mut server = Server {
             child,
             sip_port,
             http_port,
@@ -88,14 +117,17 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok((200, _)) = server.http("GET", "/health", "") {
-                return server;
+                return Ok(server);
+            }
+            if let Ok(Some(_)) = server.child.try_wait() {
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!(
-            "{name}: server did not come up; log:\n{}",
-            server.log_text()
-        );
+        let text = server.log_text();
+        let _ = server.child.kill();
+        let _ = server.child.wait();
+        Err(text.get(log_start..).unwrap_or(&text).to_owned())
     }
 
     pub fn sip_addr(&self) -> String {
