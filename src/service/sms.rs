@@ -133,8 +133,8 @@ impl ShardService {
         let now_us = now.saturating_mul(1000);
         let mut refused = None;
         for record in &ready.persist {
-            let bytes = smartchat_relay::encode_record(record);
-            match sms.wal.append(RECORD_KIND_RELAY, &bytes, seq, now_us) {
+            // Serialised straight into the WAL's reused scratch, behind the schema tag.
+            match sms.wal.append_typed(record, seq, now_us) {
                 Ok(lsn) => match record.message_id() {
                     Some(id) => sms.lsns.entry(id).or_default().push(lsn),
                     // Conversation records carry no message: the next checkpoint supersedes them.
@@ -806,8 +806,8 @@ impl ShardService {
         sms.next_ready += 1;
         let now_us = now.saturating_mul(1000);
         for record in &records {
-            let bytes = smartchat_relay::encode_record(record);
-            match sms.wal.append(RECORD_KIND_RELAY, &bytes, seq, now_us) {
+            // Serialised straight into the WAL's reused scratch, behind the schema tag.
+            match sms.wal.append_typed(record, seq, now_us) {
                 Ok(lsn) => match record.message_id() {
                     Some(id) => sms.lsns.entry(id).or_default().push(lsn),
                     None => sms.conv_lsns.push(lsn),
